@@ -1,0 +1,286 @@
+"""The `warning` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from warning.classifier import cross_validate, load_examples
+from warning.config import Settings, load_settings
+from warning.logs import setup_logging
+from warning.rules.pack import load_pack, run_tests
+from warning.score import Assessment, Scorer
+from warning.store import AlertRow, Store
+from warning.yamlio import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # never print locals
+    help="Early-warning alerts for humanitarian NGOs.",
+)
+classifier_app = typer.Typer(no_args_is_help=True, help="The signal classifier.")
+app.add_typer(classifier_app, name="classifier")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The configuration file.")]
+DEFAULT_CONFIG = Path("config.yaml")
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "none": "dim",
+}
+
+
+def _settings(path: Path) -> Settings:
+    """The settings in `path`; the built-in defaults when the default file is absent."""
+    try:
+        if path == DEFAULT_CONFIG and not path.exists():
+            settings = Settings()
+        else:
+            settings = load_settings(path)
+    except InputError as exc:
+        _fail(exc.messages)
+    setup_logging(settings.redact)
+    return settings
+
+
+def _fail(messages: list[str], code: int = 2) -> None:
+    for message in messages:
+        err.print(message, markup=False)
+    raise typer.Exit(code)
+
+
+def _scorer(settings: Settings) -> Scorer:
+    from warning.pipeline import build_scorer  # loads the gazetteer and classifier: seconds
+
+    try:
+        return build_scorer(settings)
+    except InputError as exc:
+        _fail(exc.messages)
+
+
+@app.command()
+def score(
+    path: Annotated[
+        str | None, typer.Argument(help="A text file, or - for standard input.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    jsonl: Annotated[
+        Path | None, typer.Option("--jsonl", help="Score each line {id, text, title?}.")
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Score one report and explain why: signals, severity, quoted evidence, places."""
+    if (path is None) == (jsonl is None):
+        _fail(["give either a PATH (or -) or --jsonl FILE"])
+    scorer = _scorer(_settings(config))
+    if jsonl is not None:
+        _score_jsonl(scorer, jsonl)
+        return
+    text = _read_text(path)
+    assessment = scorer.score(text)
+    if as_json:
+        print(json.dumps(assessment.to_json(), ensure_ascii=False))
+    else:
+        _explain(assessment)
+
+
+def _read_text(path: str) -> str:
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        _fail([f"{path}: cannot read: {exc.strerror or exc}"])
+    return raw.decode("utf-8", errors="replace")
+
+
+def _score_jsonl(scorer: Scorer, path: Path) -> None:
+    try:
+        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        _fail([f"{path}: cannot read: {exc.strerror or exc}"])
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            print(
+                json.dumps(_score_line(scorer, line, f"{path}:{number}"), ensure_ascii=False),
+                flush=True,
+            )
+
+
+def _score_line(scorer: Scorer, line: str, where: str) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"id": None, "error": f"{where}: not JSON: {exc.msg}"}
+    if not isinstance(item, dict):
+        return {"id": None, "error": f"{where}: expected an object with id and text"}
+    ident, text, title = item.get("id"), item.get("text"), item.get("title")
+    if not isinstance(text, str) or not text.strip():
+        return {"id": ident, "error": f"{where}: 'text' must be a non-empty string"}
+    if title is not None and not isinstance(title, str):
+        return {"id": ident, "error": f"{where}: 'title' must be a string"}
+    return {"id": ident, **scorer.score(text).to_json()}
+
+
+def _explain(assessment: Assessment) -> None:
+    style = SEVERITY_STYLE[assessment.severity.value]
+    out.print(
+        f"[{style}] {assessment.severity.value.upper()} [/] "
+        f"{assessment.place or '(no place found)'}"
+        f"  [dim]language {assessment.language}[/]"
+    )
+    if assessment.why:
+        out.print(f"why: {assessment.why}")
+    if not assessment.signals:
+        out.print("no signal fired")
+    for signal in assessment.signals:
+        indicators = f"  UN Framework {', '.join(signal.indicators)}" if signal.indicators else ""
+        out.print(
+            f"\n[bold]{signal.name}[/]  score {signal.score:.2f} (rules {signal.rules:.2f}, "
+            f"classifier {signal.classifier:.2f}){indicators}"
+        )
+        for hit in signal.hits:
+            out.print(
+                f"  [green]{hit.rule}[/] [dim][{hit.start}:{hit.end}] on: {', '.join(hit.terms)}[/]"
+            )
+            out.print(f"    \u201c{hit.quote}\u201d", markup=False)
+        if not signal.hits and signal.classifier_quote:
+            out.print(
+                f"  classifier only; surest on: \u201c{signal.classifier_quote}\u201d", markup=False
+            )
+    if assessment.places:
+        named = ", ".join(f"{p.name} ({p.mentions})" for p in assessment.places[:10])
+        out.print(f"\nplaces: {named}", markup=False)
+
+
+@app.command()
+def run(
+    once: Annotated[
+        bool, typer.Option("--once", help="Process everything pending, then exit.")
+    ] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Poll the sources, score, alert and deliver; until stopped, or once with --once."""
+    from warning.daemon import run_forever
+    from warning.pipeline import build_service
+
+    settings = _settings(config)
+    try:
+        service = build_service(settings)
+    except InputError as exc:
+        _fail(exc.messages)
+    if not once:
+        run_forever(service)
+        return
+    summary = service.run_once()
+    new = sum(p.new for p in summary.polls)
+    errors = sum(len(p.errors) for p in summary.polls)
+    out.print(
+        f"{new} new report(s), {len(summary.alerts)} alert(s), {summary.sent} delivery(ies) sent, "
+        f"{summary.failed} failed, {errors} source error(s)"
+    )
+
+
+@app.command()
+def alerts(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """The alert log: time, severity, signals, place, title, delivery state."""
+    settings = _settings(config)
+    rows = Store(settings.database.url).alert_log(limit)
+    if as_json:
+        print(json.dumps([_alert_json(row) for row in rows], ensure_ascii=False, default=str))
+        return
+    table = Table("#", "time (UTC)", "severity", "signals", "place", "title", "delivery")
+    for row in rows:
+        a = row.alert
+        table.add_row(
+            str(a.id),
+            a.created_at.strftime("%Y-%m-%d %H:%M"),
+            f"[{SEVERITY_STYLE[a.severity]}]{a.severity}[/]",
+            a.signals.replace(",", ", "),
+            a.place,
+            a.title[:60],
+            row.delivery_state,
+        )
+    out.print(table if rows else "no alerts yet")
+
+
+def _alert_json(row: AlertRow) -> dict[str, Any]:
+    a = row.alert
+    return {
+        "id": a.id,
+        "time": a.created_at.isoformat(),
+        "severity": a.severity,
+        "signals": [s for s in a.signals.split(",") if s],
+        "place": a.place,
+        "title": a.title,
+        "url": a.url,
+        "report_id": a.report_id,
+        "deliveries": [
+            {
+                "channel": d.channel,
+                "status": d.status,
+                "attempts": d.attempts,
+                "error": d.error,
+                "last_attempt_at": d.last_attempt_at.isoformat() if d.last_attempt_at else None,
+            }
+            for d in row.deliveries
+        ],
+        "assessment": json.loads(a.assessment),
+    }
+
+
+@app.command()
+def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Validate the configuration, the rules and the classifier examples; run every rule test."""
+    settings = _settings(config)
+    try:
+        pack = load_pack(settings.rules.path)
+        examples = load_examples(settings.classifier.path)
+    except InputError as exc:
+        _fail(exc.messages, code=1)
+    failures = run_tests(pack)
+    if failures:
+        _fail([*failures, f"{len(failures)} of {len(pack.tests)} rule tests failed"], code=1)
+    out.print(
+        f"ok: config, {len(pack.files)} rule files, {len(pack.rules.rules)} rules, "
+        f"{len(pack.tests)} rule tests passed, {len(examples.texts)} classifier examples"
+    )
+
+
+@classifier_app.command("eval")
+def classifier_eval(
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Cross-validated precision, recall and F1 per signal."""
+    settings = _settings(config)
+    try:
+        examples = load_examples(settings.classifier.path)
+    except InputError as exc:
+        _fail(exc.messages)
+    table = Table("signal", "positives", "precision", "recall", "F1")
+    for q in cross_validate(examples, folds):
+        table.add_row(
+            q.signal, str(q.positives), f"{q.precision:.3f}", f"{q.recall:.3f}", f"{q.f1:.3f}"
+        )
+    out.print(f"{len(examples.texts)} examples, {folds}-fold cross-validation, threshold 0.5")
+    out.print(table)
+
+
+def main() -> None:
+    logging.captureWarnings(True)
+    app()

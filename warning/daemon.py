@@ -1,0 +1,90 @@
+"""`warning run`: poll each source on its interval with APScheduler until SIGTERM or Ctrl-C.
+
+Jobs run one at a time (a single worker thread), so a slow source delays the others but
+two jobs never score or send the same thing at once within this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from warning.pipeline import Service
+
+log = logging.getLogger(__name__)
+DELIVERY_EVERY = 15.0  # seconds between retries of failed deliveries
+
+
+def source_job(service: Service, name: str) -> None:
+    try:
+        service.poll(name)
+        service.score_pending()
+        service.deliver_due()
+    except Exception:  # keep the daemon alive; the next run tries again
+        log.exception("source %s: run failed", name)
+
+
+def delivery_job(service: Service) -> None:
+    try:
+        service.deliver_due()
+    except Exception:
+        log.exception("delivery run failed")
+
+
+def build_scheduler(service: Service) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone="UTC")
+    now = datetime.now().astimezone()
+    for source in service.settings.sources:
+        scheduler.add_job(
+            source_job,
+            "interval",
+            args=(service, source.name),
+            seconds=source.every,
+            id=f"source:{source.name}",
+            next_run_time=now,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+    scheduler.add_job(
+        delivery_job,
+        "interval",
+        args=(service,),
+        seconds=DELIVERY_EVERY,
+        id="deliveries",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
+    return scheduler
+
+
+def run_forever(service: Service) -> None:
+    """Run until SIGTERM or SIGINT; finish the job under way, then return."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("received %s; stopping after the current job", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    scheduler = build_scheduler(service)
+    scheduler.start()
+    log.info(
+        "running: %d source(s), %d channel(s); Ctrl-C to stop",
+        len(service.settings.sources),
+        len(service.settings.channels),
+    )
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        scheduler.shutdown(wait=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        log.info("stopped")

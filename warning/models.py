@@ -1,0 +1,60 @@
+"""The tables: reports (stored before scoring), alerts, deliveries. Times are UTC, tz-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Report(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)  # the configured source's name
+    ref: str = ""  # where it came from inside the source: a file name, a URL
+    url: str = ""
+    title: str = ""
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(unique=True, index=True)  # sha256 of the normalised text
+    received_at: datetime = Field(default_factory=utcnow)
+    scored_at: datetime | None = Field(default=None, index=True)
+    language: str = ""
+
+
+class Alert(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", unique=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    severity: str = Field(index=True)
+    severity_rank: int = 0
+    place: str = ""
+    title: str = ""
+    url: str = ""
+    signals: str = ""  # comma-separated names of the fired signals, strongest first
+    assessment: str = Field(sa_column=Column(Text, nullable=False))  # the score JSON
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"  # not tried yet
+    sent = "sent"
+    failed = "failed"  # tried, will be retried at next_attempt_at
+    gave_up = "gave_up"  # failed max_attempts times
+
+
+class Delivery(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("alert_id", "channel"),)
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    channel: str
+    status: str = Field(default=DeliveryStatus.pending, index=True)
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    last_attempt_at: datetime | None = None
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    claimed_until: datetime | None = None  # lease while one worker is sending it
+    error: str = ""  # why the last attempt failed, secrets redacted

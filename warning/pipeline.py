@@ -1,0 +1,154 @@
+"""The spine: sources -> store -> score -> decide -> notify, as plain calls on typed objects.
+
+`Service` holds what the steps share (settings, store, scorer, notifier); every step can
+run on its own and is safe to repeat: reports are deduplicated by content, scoring only
+takes unscored reports, deliveries are claimed before they are sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from warning.classifier import load_classifier
+from warning.config import Settings
+from warning.models import Alert, Delivery, Report, utcnow
+from warning.notify import Notifier
+from warning.places import Gazetteer
+from warning.rules.pack import load_pack
+from warning.score import Scorer
+from warning.sources import SOURCES, Source
+from warning.store import Store
+
+log = logging.getLogger(__name__)
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+def build_scorer(settings: Settings, gazetteer: Gazetteer | None = None) -> Scorer:
+    """Load the rule pack and the classifier named in `settings` (or the shipped ones)."""
+    return Scorer(
+        rules=load_pack(settings.rules.path).rules,
+        classifier=load_classifier(settings.classifier.path, settings.classifier.cache),
+        gazetteer=gazetteer or Gazetteer(),
+        threshold=settings.alerts.threshold,
+        classifier_weight=settings.classifier.weight,
+    )
+
+
+@dataclass
+class PollOutcome:
+    source: str
+    new: int = 0
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    polls: list[PollOutcome] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+
+
+class Service:
+    def __init__(self, settings: Settings, store: Store, scorer: Scorer, notifier: Notifier):
+        self.settings = settings
+        self.store = store
+        self.scorer = scorer
+        self.notifier = notifier
+        self.sources: dict[str, Source] = {s.name: SOURCES[s.kind](s) for s in settings.sources}
+
+    def poll(self, name: str) -> PollOutcome:
+        """Read one source and store what is new. A failing source only fails itself."""
+        outcome = PollOutcome(name)
+        try:
+            polled = self.sources[name].poll()
+        except Exception as exc:  # a source bug must not stop the daemon
+            log.exception("source %s: poll failed", name)
+            outcome.errors.append(f"{name}: poll failed: {type(exc).__name__}: {exc}")
+            return outcome
+        outcome.errors.extend(polled.errors)
+        for error in polled.errors:
+            log.warning("source %s: %s", name, error)
+        for item in polled.reports:
+            report = Report(
+                source=name, ref=item.ref, url=item.url, title=item.title, text=item.text
+            )
+            if self.store.add_report(report) is None:
+                outcome.duplicates += 1
+            else:
+                outcome.new += 1
+        if outcome.new or outcome.duplicates:
+            log.info("source %s: %d new, %d already seen", name, outcome.new, outcome.duplicates)
+        return outcome
+
+    def score_pending(self) -> list[Alert]:
+        """Score every stored, unscored report; record alerts and their pending deliveries."""
+        alerts = []
+        channels = {name: c.min_severity for name, c in self.settings.channels.items()}
+        while batch := self.store.unscored_reports():
+            for report in batch:
+                assessment = self.scorer.score(report.text)
+                alert = self.store.record_score(
+                    report, assessment, self.settings.alerts.min_severity, channels
+                )
+                if alert is not None:
+                    alerts.append(alert)
+                    log.warning(
+                        "ALERT #%d %s %s: %s | %s",
+                        alert.id,
+                        alert.severity.upper(),
+                        alert.place or "-",
+                        alert.signals,
+                        alert.title,
+                    )
+        return alerts
+
+    def deliver_due(self) -> tuple[int, int]:
+        """Try every delivery that is due; returns (sent, failed). Each outcome is recorded."""
+        sent = failed = 0
+        lease = timedelta(seconds=self.settings.delivery.timeout * 4)
+        for delivery in self.store.claim_due_deliveries(lease):
+            alert = self.store.alert(delivery.alert_id)
+            error = self.notifier.send(delivery.channel, alert) if alert else "alert not found"
+            recorded = self.store.record_attempt(
+                delivery, error, self._retry_at(delivery) if error else None
+            )
+            if error:
+                failed += 1
+                log.error(
+                    "delivery of alert #%d to %s failed (attempt %d, %s): %s",
+                    delivery.alert_id,
+                    delivery.channel,
+                    recorded.attempts,
+                    recorded.status,
+                    error,
+                )
+            else:
+                sent += 1
+                log.info("alert #%d sent to %s", delivery.alert_id, delivery.channel)
+        return sent, failed
+
+    def _retry_at(self, delivery: Delivery) -> datetime | None:
+        """When to try again after this failure: doubling delays, or None once attempts run out."""
+        attempt = delivery.attempts + 1
+        if attempt >= self.settings.delivery.max_attempts:
+            return None
+        delay = timedelta(seconds=self.settings.delivery.retry_after * 2 ** (attempt - 1))
+        return utcnow() + min(delay, MAX_RETRY_DELAY)
+
+    def run_once(self) -> RunSummary:
+        summary = RunSummary()
+        for name in self.sources:
+            summary.polls.append(self.poll(name))
+        summary.alerts = self.score_pending()
+        summary.sent, summary.failed = self.deliver_due()
+        return summary
+
+
+def build_service(settings: Settings) -> Service:
+    return Service(
+        settings, Store(settings.database.url), build_scorer(settings), Notifier(settings)
+    )

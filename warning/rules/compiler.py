@@ -1,0 +1,182 @@
+"""Rules as written -> one compiled rule set whose term index is shared by every rule.
+
+Every distinct term of every rule gets one id; the index maps a word (or a
+word prefix) to the terms that can start there, so matching costs grow with
+the text, not with the number of rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from warning.rules.model import Condition, Rule, SeverityRule
+from warning.text import TOKEN, is_number, normalise
+
+VOWELS = set("aeiou")
+NUMBER = "{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class WordPattern:
+    """One word of a term: exact forms (with inflections), a prefix (`displac*`), or any number."""
+
+    forms: frozenset[str] = frozenset()
+    prefix: str = ""
+    number: bool = False
+
+    def matches(self, word: str) -> bool:
+        if self.number:
+            return is_number(word)
+        if self.prefix:
+            return word.startswith(self.prefix)
+        return word in self.forms
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    terms: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    parts: tuple[Compiled, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NearTo:
+    terms: tuple[int, ...]
+    within: int
+
+
+Compiled = AnyOf | AllOf | NearTo
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    id: str
+    signal: str
+    description: str
+    weight: float
+    condition: Compiled
+    exclusions: tuple[int, ...]
+    where: str  # file:line:col of the rule, for messages
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    description: str
+    indicators: tuple[str, ...]
+
+
+@dataclass
+class RuleSet:
+    """Everything the matcher needs: terms, their index, rules, signals, severity rules."""
+
+    terms: list[tuple[WordPattern, ...]] = field(default_factory=list)
+    term_text: list[str] = field(default_factory=list)
+    by_word: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_prefix: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    prefix_lengths: tuple[int, ...] = ()
+    on_number: list[int] = field(default_factory=list)
+    rules: list[CompiledRule] = field(default_factory=list)
+    rules_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    signals: dict[str, Signal] = field(default_factory=dict)
+    severity: list[SeverityRule] = field(default_factory=list)
+    _ids: dict[str, int] = field(default_factory=dict)
+
+    def term_id(self, term: str) -> int:
+        key = " ".join(normalise(term).lower().split())
+        if key not in self._ids:
+            words = compile_term(key)
+            self._ids[key] = len(self.terms)
+            self.terms.append(words)
+            self.term_text.append(key)
+            self._index(self._ids[key], words[0])
+        return self._ids[key]
+
+    def _index(self, term: int, first: WordPattern) -> None:
+        if first.number:
+            self.on_number.append(term)
+        elif first.prefix:
+            self.by_prefix[first.prefix].append(term)
+            self.prefix_lengths = tuple(sorted({len(p) for p in self.by_prefix}))
+        else:
+            for form in first.forms:
+                self.by_word[form].append(term)
+
+    def add_rule(self, rule: Rule, signal: str, where: str) -> None:
+        index = len(self.rules)
+        condition = self._compile(rule.condition, first=True)
+        exclusions = tuple(self.term_id(term) for term in rule.none)
+        self.rules.append(
+            CompiledRule(
+                rule.id, signal, rule.description, rule.weight, condition, exclusions, where
+            )
+        )
+        for term in _positive_terms(condition):
+            if index not in self.rules_by_term[term]:
+                self.rules_by_term[term].append(index)
+
+    def _compile(self, condition: Condition, first: bool) -> Compiled:
+        if condition.any is not None:
+            return AnyOf(tuple(self.term_id(term) for term in condition.any))
+        if condition.near is not None:
+            if first:
+                raise ValueError("'near' must follow another condition inside the same 'all'")
+            return NearTo(tuple(self.term_id(t) for t in condition.near.any), condition.near.within)
+        parts = tuple(
+            self._compile(part, first=i == 0) for i, part in enumerate(condition.all or [])
+        )
+        return AllOf(parts)
+
+
+def _positive_terms(condition: Compiled) -> list[int]:
+    if isinstance(condition, AllOf):
+        return [t for part in condition.parts for t in _positive_terms(part)]
+    return list(condition.terms)
+
+
+def compile_term(term: str) -> tuple[WordPattern, ...]:
+    """'cut off from' -> three exact words; 'displac*' -> a prefix; '{number}' -> any number."""
+    patterns: list[WordPattern] = []
+    for piece in term.split():
+        if piece == NUMBER:
+            patterns.append(WordPattern(number=True))
+            continue
+        words = TOKEN.findall(piece)
+        if not words:
+            raise ValueError(f"term '{term}' has no words in '{piece}'")
+        for i, word in enumerate(words):
+            is_last = i == len(words) - 1
+            if is_last and piece.endswith("*"):
+                patterns.append(WordPattern(prefix=word))
+            else:
+                patterns.append(WordPattern(forms=inflections(word)))
+    return tuple(patterns)
+
+
+def inflections(word: str) -> frozenset[str]:
+    """English regular forms of `word`: besiege -> besieges, besieged, besieging."""
+    if len(word) < 3 or not word.isascii() or not word.isalpha():
+        return frozenset({word})
+    forms = {word}
+    if word.endswith("e"):
+        forms |= {word + "s", word + "d", word[:-1] + "ing"}
+    elif word.endswith("y") and word[-2] not in VOWELS:
+        forms |= {word[:-1] + "ies", word[:-1] + "ied", word + "ing"}
+    elif word.endswith(("s", "x", "z", "ch", "sh")):
+        forms |= {word + "es", word + "ed", word + "ing"}
+    else:
+        forms |= {word + "s", word + "ed", word + "ing"}
+        if _short_cvc(word):
+            forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+    return frozenset(forms)
+
+
+def _short_cvc(word: str) -> bool:
+    """cut -> cutting, shell -> no: one syllable ending consonant-vowel-consonant."""
+    a, b, c = word[-3], word[-2], word[-1]
+    syllables = sum(1 for ch in word if ch in VOWELS)
+    return syllables == 1 and a not in VOWELS and b in VOWELS and c not in VOWELS | set("wxy")

@@ -1,0 +1,106 @@
+"""Run a compiled rule set over a text: which rules matched, in which sentence, on which words.
+
+Pure: same tokens, same rule set -> same matches.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from warning.rules.compiler import AllOf, AnyOf, Compiled, CompiledRule, NearTo, RuleSet
+from warning.text import Tokens, is_number
+
+Span = tuple[int, int]  # token indices [start, end)
+TermHits = dict[int, list[Span]]  # term id -> where it matched (in one sentence)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    rule: CompiledRule
+    sentence: int
+    spans: tuple[Span, ...]
+
+
+def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, TermHits]:
+    """Sentence index -> term id -> token spans, for every term occurrence in `tokens`."""
+    found: dict[int, TermHits] = defaultdict(lambda: defaultdict(list))
+    words = tokens.words
+    for i, word in enumerate(words):
+        for term in _starting_at(rules, word):
+            end = _term_end(rules.terms[term], tokens, i)
+            if end:
+                found[tokens.sentence_of[i]][term].append((i, end))
+    return found
+
+
+def _starting_at(rules: RuleSet, word: str) -> list[int]:
+    candidates = rules.by_word.get(word, [])
+    by_prefix = rules.by_prefix
+    for length in rules.prefix_lengths:
+        if length > len(word):
+            break
+        found = by_prefix.get(word[:length])
+        if found:
+            candidates = candidates + found
+    if rules.on_number and is_number(word):
+        candidates = candidates + rules.on_number
+    return candidates
+
+
+def _term_end(patterns: tuple, tokens: Tokens, start: int) -> int:
+    """Token index just past the term if the whole term matches at `start`, else 0."""
+    end = start + len(patterns)
+    if end > len(tokens) or tokens.sentence_of[end - 1] != tokens.sentence_of[start]:
+        return 0
+    for offset in range(1, len(patterns)):
+        if not patterns[offset].matches(tokens.words[start + offset]):
+            return 0
+    return end
+
+
+def match_rules(rules: RuleSet, tokens: Tokens) -> list[RuleMatch]:
+    """Every (rule, sentence) that matched, in rule order then sentence order."""
+    matches: list[RuleMatch] = []
+    for sentence, hits in sorted(find_terms(rules, tokens).items()):
+        candidates = sorted({r for term in hits for r in rules.rules_by_term.get(term, ())})
+        for index in candidates:
+            rule = rules.rules[index]
+            if any(term in hits for term in rule.exclusions):
+                continue
+            spans = evaluate(rule.condition, hits, [])
+            if spans:
+                matches.append(RuleMatch(rule, sentence, tuple(sorted(set(spans)))))
+    matches.sort(key=lambda m: (m.rule.id, m.sentence))
+    return matches
+
+
+def evaluate(condition: Compiled, hits: TermHits, anchor: list[Span]) -> list[Span] | None:
+    """The spans that satisfy `condition` in one sentence, or None if it does not hold."""
+    if isinstance(condition, AnyOf):
+        spans = [span for term in condition.terms for span in hits.get(term, ())]
+        return spans or None
+    if isinstance(condition, NearTo):
+        spans = [
+            span
+            for term in condition.terms
+            for span in hits.get(term, ())
+            if any(_gap(span, other) <= condition.within for other in anchor)
+        ]
+        return spans or None
+    return _evaluate_all(condition, hits)
+
+
+def _evaluate_all(condition: AllOf, hits: TermHits) -> list[Span] | None:
+    collected: list[Span] = []
+    for part in condition.parts:
+        spans = evaluate(part, hits, collected)
+        if spans is None:
+            return None
+        collected.extend(spans)
+    return collected
+
+
+def _gap(a: Span, b: Span) -> int:
+    """Words strictly between two spans (0 if they touch or overlap)."""
+    return max(b[0] - a[1], a[0] - b[1], 0)

@@ -1,0 +1,123 @@
+"""The rule language as analysts write it in `rules/*.yaml`, parsed into frozen models.
+
+A signal file:            A severity file:
+    signal: siege             severity:
+    description: ...            - when: {all: [siege, comms_blackout]}
+    indicators: ["13.8"]          level: high
+    rules: [Rule, ...]            why: ...
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from warning.levels import Severity
+
+Term = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Terms = Annotated[list[Term], Field(min_length=1)]
+RULE_ID = r"^[a-z0-9_]+(\.[a-z0-9_-]+)+$"
+SIGNAL = r"^[a-z][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Near(Strict):
+    """Terms that must stand within `within` words of what the conditions before it matched."""
+
+    any: Terms
+    within: int = Field(5, ge=0, le=50)
+
+
+class Condition(Strict):
+    """Exactly one of: `any` (a term list), `all` (conditions), `near` (inside an `all`)."""
+
+    any: Terms | None = None
+    all: Annotated[list[Condition], Field(min_length=1)] | None = None
+    near: Near | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Condition:
+        given = [key for key in ("any", "all", "near") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a condition needs exactly one of any, all, near (got {given or 'none'})"
+            )
+        return self
+
+
+class RuleTests(Strict):
+    match: Annotated[list[str], Field(min_length=1)]
+    no_match: list[str] = []
+
+
+class Rule(Strict):
+    id: Annotated[str, StringConstraints(pattern=RULE_ID)]
+    description: str
+    any: Terms | None = None
+    all: Annotated[list[Condition], Field(min_length=1)] | None = None
+    none: list[Term] = []
+    weight: float = Field(0.5, gt=0, le=1)
+    tests: RuleTests
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Rule:
+        if (self.any is None) == (self.all is None):
+            raise ValueError("a rule needs exactly one of 'any' or 'all'")
+        return self
+
+    @property
+    def condition(self) -> Condition:
+        return Condition(any=self.any) if self.any is not None else Condition(all=self.all)
+
+
+class SignalFile(Strict):
+    signal: Annotated[str, StringConstraints(pattern=SIGNAL)]
+    description: str
+    indicators: list[str] = []
+    rules: Annotated[list[Rule], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _ids_belong(self) -> SignalFile:
+        for rule in self.rules:
+            if not rule.id.startswith(f"{self.signal}."):
+                raise ValueError(f"rule id '{rule.id}' must start with '{self.signal}.'")
+        return self
+
+
+class When(Strict):
+    all: list[str] = []
+    any: list[str] = []
+    count: int = Field(0, ge=0)  # at least this many signals fired
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> When:
+        if not (self.all or self.any or self.count):
+            raise ValueError("'when' needs all, any or count")
+        return self
+
+    def holds(self, fired: set[str]) -> bool:
+        return (
+            set(self.all) <= fired
+            and (not self.any or bool(fired & set(self.any)))
+            and len(fired) >= self.count
+        )
+
+
+class SeverityRule(Strict):
+    when: When
+    level: Severity
+    why: str
+
+
+class SeverityFile(Strict):
+    severity: Annotated[list[SeverityRule], Field(min_length=1)]
+
+
+def term_words(term: str) -> list[str]:
+    """A term's words as written: 'cut off from' -> ['cut', 'off', 'from']."""
+    return re.split(r"\s+", term.strip())

@@ -1,0 +1,187 @@
+"""Score one report: rules + classifier -> signals, severity, evidence, places. Pure.
+
+Per signal: rules give 1 - prod(1 - weight) over the distinct rules that matched; the
+classifier's probability p (from its surest sentence) lifts that to
+1 - (1 - rules) * (1 - k * p), k = classifier weight. A signal fires at >= threshold.
+Severity comes from the severity rules over the fired signals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import py3langid
+
+from warning.classifier import SentenceVote, SignalClassifier
+from warning.levels import Severity
+from warning.places import Gazetteer, Place, main_place
+from warning.rules.compiler import RuleSet
+from warning.rules.matcher import RuleMatch, match_rules
+from warning.text import Sentence, Tokens, split_sentences, tokenize
+
+LANGUAGE_SAMPLE = 600  # characters given to language detection
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: str
+    quote: str  # the whole sentence, as it stands in the text
+    start: int  # offsets of the quote in the text
+    end: int
+    terms: tuple[str, ...]  # the words that matched, as written
+
+
+@dataclass(frozen=True, slots=True)
+class SignalResult:
+    name: str
+    score: float
+    rules: float
+    classifier: float
+    classifier_quote: str
+    indicators: tuple[str, ...]
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    severity: Severity
+    why: str
+    signals: tuple[SignalResult, ...]  # only the signals that fired, strongest first
+    places: tuple[Place, ...]
+    place: str  # the main place, e.g. "Syria (Aleppo / Tal Rifaat)"
+    language: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity.value,
+            "why": self.why,
+            "place": self.place,
+            "signals": [_signal_json(s) for s in self.signals],
+            "places": [
+                {
+                    "name": p.name,
+                    "country": p.country,
+                    "kind": p.kind,
+                    "lat": p.lat,
+                    "lon": p.lon,
+                    "mentions": p.mentions,
+                }
+                for p in self.places
+            ],
+            "language": self.language,
+        }
+
+
+def _signal_json(signal: SignalResult) -> dict[str, Any]:
+    return {
+        "name": signal.name,
+        "score": signal.score,
+        "rules": signal.rules,
+        "classifier": signal.classifier,
+        "classifier_quote": signal.classifier_quote,
+        "indicators": list(signal.indicators),
+        "hits": [
+            {
+                "rule": h.rule,
+                "quote": h.quote,
+                "start": h.start,
+                "end": h.end,
+                "terms": list(h.terms),
+            }
+            for h in signal.hits
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Scorer:
+    rules: RuleSet
+    classifier: SignalClassifier | None
+    gazetteer: Gazetteer | None
+    threshold: float = 0.5
+    classifier_weight: float = 0.55
+
+    def score(self, text: str) -> Assessment:
+        sentences = split_sentences(text)
+        tokens = tokenize(text, sentences)
+        matches = match_rules(self.rules, tokens)
+        votes = self.classifier.votes([s.text for s in sentences]) if self.classifier else {}
+        signals = self._signals(text, sentences, tokens, matches, votes)
+        fired = {s.name for s in signals}
+        severity, why = self._severity(fired)
+        evidence = {_sentence_index(sentences, h.start) for s in signals for h in s.hits}
+        places = (
+            self.gazetteer.find(text, [(s.start, s.end) for s in sentences], evidence)
+            if self.gazetteer
+            else []
+        )
+        return Assessment(
+            severity, why, signals, tuple(places), main_place(places), _language(text)
+        )
+
+    def _signals(
+        self,
+        text: str,
+        sentences: list[Sentence],
+        tokens: Tokens,
+        matches: list[RuleMatch],
+        votes: dict[str, SentenceVote],
+    ) -> tuple[SignalResult, ...]:
+        results = []
+        for name, signal in self.rules.signals.items():
+            own = [m for m in matches if m.rule.signal == name]
+            rule_score = 1.0
+            for weight in {m.rule.id: m.rule.weight for m in own}.values():
+                rule_score *= 1.0 - weight
+            rule_score = 1.0 - rule_score
+            vote = votes.get(name, SentenceVote(0.0, -1))
+            score = 1.0 - (1.0 - rule_score) * (1.0 - self.classifier_weight * vote.probability)
+            if score >= self.threshold:
+                quote = sentences[vote.sentence].text if vote.sentence >= 0 else ""
+                hits = _hits(text, sentences, tokens, own)
+                results.append(
+                    SignalResult(
+                        name,
+                        round(score, 4),
+                        round(rule_score, 4),
+                        vote.probability,
+                        quote,
+                        signal.indicators,
+                        hits,
+                    )
+                )
+        results.sort(key=lambda s: (-s.score, s.name))
+        return tuple(results)
+
+    def _severity(self, fired: set[str]) -> tuple[Severity, str]:
+        best, why = Severity.none, ""
+        for entry in self.rules.severity:
+            if entry.level.rank > best.rank and entry.when.holds(fired):
+                best, why = entry.level, entry.why
+        return best, why
+
+
+def _hits(
+    text: str, sentences: list[Sentence], tokens: Tokens, matches: list[RuleMatch]
+) -> tuple[Hit, ...]:
+    """One hit per rule and distinct sentence (repeated captions quote once)."""
+    seen: set[tuple[str, str]] = set()
+    hits = []
+    for match in matches:
+        sentence = sentences[match.sentence]
+        if (match.rule.id, sentence.text) in seen:
+            continue
+        seen.add((match.rule.id, sentence.text))
+        terms = tuple(text[tokens.starts[a] : tokens.ends[b - 1]] for a, b in match.spans)
+        hits.append(Hit(match.rule.id, sentence.text, sentence.start, sentence.end, terms))
+    return tuple(hits)
+
+
+def _sentence_index(sentences: list[Sentence], start: int) -> int:
+    return next(i for i, s in enumerate(sentences) if s.start == start)
+
+
+def _language(text: str) -> str:
+    sample = text[:LANGUAGE_SAMPLE].strip()
+    return py3langid.classify(sample)[0] if sample else "und"

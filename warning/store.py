@@ -1,0 +1,177 @@
+"""The store: engine set-up and every query the service makes. Only this module talks SQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import event, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, create_engine, or_, select
+
+from warning.levels import Severity
+from warning.models import Alert, Delivery, DeliveryStatus, Report, utcnow
+from warning.score import Assessment
+from warning.text import normalise
+
+
+def content_hash(text: str) -> str:
+    """Same words, same hash: case, apostrophes and white space do not matter."""
+    folded = " ".join(normalise(text).lower().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One line of the alert log, with its deliveries."""
+
+    alert: Alert
+    deliveries: tuple[Delivery, ...]
+
+    @property
+    def delivery_state(self) -> str:
+        if not self.deliveries:
+            return "log only"
+        return ", ".join(f"{d.channel}: {d.status}" for d in self.deliveries)
+
+
+class Store:
+    def __init__(self, url: str):
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        SQLModel.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def add_report(self, report: Report) -> Report | None:
+        """Store a new report; None if one with the same content is already stored."""
+        report.content_hash = content_hash(report.text)
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.add(report)
+            try:
+                session.commit()
+            except IntegrityError:
+                return None
+            return report
+
+    def unscored_reports(self, limit: int = 500) -> list[Report]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = (
+                select(Report).where(Report.scored_at.is_(None)).order_by(Report.id).limit(limit)
+            )
+            return list(session.exec(query))
+
+    def record_score(
+        self,
+        report: Report,
+        assessment: Assessment,
+        alert_from: Severity,
+        channels: dict[str, Severity],
+    ) -> Alert | None:
+        """Mark `report` scored and, if severe enough, add its alert and one pending delivery per
+        channel that wants it, all in one transaction."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            stored = session.get(Report, report.id)
+            stored.scored_at = utcnow()
+            stored.language = assessment.language
+            alert = None
+            if assessment.severity.at_least(alert_from) and assessment.severity != Severity.none:
+                alert = _new_alert(stored, assessment)
+                session.add(alert)
+                session.flush()
+                for name, minimum in channels.items():
+                    if assessment.severity.at_least(minimum):
+                        session.add(Delivery(alert_id=alert.id, channel=name))
+            session.commit()
+            return alert
+
+    def claim_due_deliveries(self, lease: timedelta, limit: int = 100) -> list[Delivery]:
+        """Deliveries to try now, leased to this caller so no other worker sends them too."""
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = (
+                select(Delivery)
+                .where(Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.failed]))
+                .where(Delivery.next_attempt_at <= now)
+                .where(or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now))
+                .order_by(Delivery.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            due = list(session.exec(query))
+            for delivery in due:
+                delivery.claimed_until = now + lease
+            session.commit()
+            return due
+
+    def record_attempt(self, delivery: Delivery, error: str, retry_at: datetime | None) -> Delivery:
+        """Outcome of one attempt: sent (no error), failed (retry_at set) or gave up."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            stored = session.get(Delivery, delivery.id)
+            stored.attempts += 1
+            stored.last_attempt_at = utcnow()
+            stored.claimed_until = None
+            stored.error = error
+            if not error:
+                stored.status = DeliveryStatus.sent
+            elif retry_at is not None:
+                stored.status = DeliveryStatus.failed
+                stored.next_attempt_at = retry_at
+            else:
+                stored.status = DeliveryStatus.gave_up
+            session.commit()
+            return stored
+
+    def alert(self, alert_id: int) -> Alert | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(Alert, alert_id)
+
+    def alert_log(self, limit: int = 100) -> list[AlertRow]:
+        """Newest alerts first, each with its deliveries."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            alerts = list(session.exec(select(Alert).order_by(Alert.id.desc()).limit(limit)))
+            ids = [a.id for a in alerts]
+            deliveries = (
+                list(session.exec(select(Delivery).where(Delivery.alert_id.in_(ids))))
+                if ids
+                else []
+            )
+        by_alert: dict[int, list[Delivery]] = {}
+        for delivery in sorted(deliveries, key=lambda d: d.channel):
+            by_alert.setdefault(delivery.alert_id, []).append(delivery)
+        return [AlertRow(a, tuple(by_alert.get(a.id, ()))) for a in alerts]
+
+    def counts(self) -> dict[str, int]:
+        with Session(self.engine) as session:
+            return {
+                table.__tablename__: session.exec(select(func.count()).select_from(table)).one()
+                for table in (Report, Alert, Delivery)
+            }
+
+
+def _new_alert(report: Report, assessment: Assessment) -> Alert:
+    return Alert(
+        report_id=report.id,
+        severity=assessment.severity.value,
+        severity_rank=assessment.severity.rank,
+        place=assessment.place,
+        title=report.title,
+        url=report.url,
+        signals=",".join(s.name for s in assessment.signals),
+        assessment=json.dumps(assessment.to_json(), ensure_ascii=False),
+    )
+
+
+def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001 (DBAPI objects)
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

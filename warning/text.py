@@ -1,0 +1,166 @@
+"""Sentences and words of a report, with character offsets into the original text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A number ("200,000", "2.5") or a word with inner apostrophes ("don't").
+TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:'\w+)*")
+# A sentence ends at . ! ? (maybe closed by a quote or bracket) before a space and
+# a capital, digit or opening quote; a line break always ends one.
+SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9\u0600-\u06FF])""")
+ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "prof",
+        "rev",
+        "vs",
+        "no",
+        "u.s",
+        "u.n",
+        "e.g",
+        "i.e",
+        "approx",
+        "est",
+    ]
+)
+NUMBER_WORDS = frozenset(
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "dozen",
+        "dozens",
+        "score",
+        "scores",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Lower-cased words of a text, their offsets, and the sentence each sits in."""
+
+    words: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    sentence_of: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def normalise(text: str) -> str:
+    """One apostrophe form, so "don’t" and "don't" are the same word (same length)."""
+    return text.replace("’", "'").replace("‘", "'")
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences in reading order; every line break ends a sentence."""
+    sentences: list[Sentence] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        _split_line(line, offset, sentences)
+        offset += len(line)
+    return sentences
+
+
+def _split_line(line: str, offset: int, out: list[Sentence]) -> None:
+    start = 0
+    for match in SENTENCE_END.finditer(line):
+        before = line[start : match.start()].rstrip("\"'”’)]")
+        last_word = before.rsplit(None, 1)[-1].lower().rstrip(".") if before.strip() else ""
+        if last_word in ABBREVIATIONS or len(last_word) == 1:
+            continue
+        _add(line, offset, start, match.start(), out)
+        start = match.end()
+    _add(line, offset, start, len(line), out)
+
+
+def _add(line: str, offset: int, start: int, end: int, out: list[Sentence]) -> None:
+    piece = line[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    begin = offset + start + lead
+    out.append(Sentence(begin, begin + len(stripped), stripped))
+
+
+def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
+    """Every word of `text` (lower-cased) with its offsets and sentence index."""
+    lowered = normalise(text).lower()
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    sentence_of: list[int] = []
+    for index, sentence in enumerate(sentences):
+        for match in TOKEN.finditer(lowered, sentence.start, sentence.end):
+            words.append(match.group())
+            starts.append(match.start())
+            ends.append(match.end())
+            sentence_of.append(index)
+    return Tokens(tuple(words), tuple(starts), tuple(ends), tuple(sentence_of))
+
+
+def is_number(word: str) -> bool:
+    return word[0].isdigit() or word in NUMBER_WORDS
