@@ -113,7 +113,7 @@ class Notifier:
                     f"channel '{name}': the Apprise URL is not valid (check its scheme and fields)"
                 )
             self._apprise[name] = sender
-        with apprise.LogCapture(level=logging.INFO, fmt="%(levelname)s: %(message)s") as captured:
+        with apprise.LogCapture(level=logging.DEBUG, fmt="%(levelname)s: %(message)s") as captured:
             ok = sender.notify(
                 title=message.subject, body=message.body, body_format=message.body_format
             )
@@ -123,6 +123,7 @@ class Notifier:
 
 
 def _reason(log_text: str) -> str:
-    """The warnings and errors Apprise logged, most telling last, on one line."""
-    lines = [line for line in log_text.splitlines() if line.startswith(("WARNING", "ERROR"))]
+    """The warnings, errors and exception details Apprise logged, on one line."""
+    telling = ("WARNING", "ERROR", "DEBUG: Socket Exception", "DEBUG: Response Details")
+    lines = [line for line in log_text.splitlines() if line.startswith(telling)]
     return " | ".join(lines[-4:])[:2000]

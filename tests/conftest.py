@@ -1,0 +1,143 @@
+"""Shared fixtures: real servers on 127.0.0.1 (SMTP, HTTP), the seed, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+DATA = Path(__file__).parent / "data"
+SEED = DATA / "seed_syria_2024.txt"
+REPO = Path(__file__).parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One classifier cache for the whole run, so the model is trained once."""
+    path = tmp_path_factory.mktemp("cache")
+    os.environ["XDG_CACHE_HOME"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def scorer(cache_dir: Path):  # noqa: ANN201
+    from warning.config import Settings
+    from warning.pipeline import build_scorer
+
+    return build_scorer(Settings())
+
+
+@dataclass
+class Mailbox:
+    messages: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001, ANN201 (aiosmtpd API)
+        self.messages.append(envelope)
+        return "250 Message accepted"
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    mailbox: Mailbox
+    controller: Controller
+
+    def url(self, to: str = "duty@example.org") -> str:
+        return f"mailto://127.0.0.1:{self.port}?from=warning@example.org&to={to}"
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp_server():  # noqa: ANN201
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    server = SmtpServer(port, mailbox, controller)
+    yield server
+    try:
+        controller.stop()
+    except (AssertionError, RuntimeError):
+        pass  # already stopped by the test
+
+
+@dataclass
+class HttpCapture:
+    port: int
+    posts: list[tuple[str, dict]] = field(default_factory=list)
+
+    def mattermost_url(self, token: str = "hooktoken") -> str:
+        """Apprise's Mattermost incoming-webhook URL: it POSTs Slack-format JSON to /hooks/<token>."""
+        return f"mmost://127.0.0.1:{self.port}/{token}"
+
+
+@pytest.fixture
+def http_server():  # noqa: ANN201
+    capture = HttpCapture(free_port())
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            capture.posts.append((self.path, json.loads(body or b"{}")))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", capture.port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield capture
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> Result:
+    """Run the real `warning` command in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-m", "warning", *args],
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def write_config(folder: Path, channels: dict[str, dict] | None = None, **extra: object) -> Path:
+    """A config.yaml in `folder`: a folder source over folder/inbox, SQLite in folder."""
+    (folder / "inbox").mkdir(exist_ok=True)
+    config = {
+        "database": {"url": "sqlite:///warning.db"},
+        "sources": [{"name": "inbox", "kind": "folder", "path": "inbox", "every": "1s"}],
+        "channels": channels or {},
+        "delivery": {"retry_after": "1s", "max_attempts": 3},
+        **extra,
+    }
+    path = folder / "config.yaml"
+    path.write_text(json.dumps(config, indent=2))  # JSON is YAML
+    return path
