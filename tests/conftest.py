@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -72,10 +73,8 @@ def smtp_server():  # noqa: ANN201
     controller.start()
     server = SmtpServer(port, mailbox, controller)
     yield server
-    try:
+    with contextlib.suppress(AssertionError, RuntimeError):  # already stopped by the test
         controller.stop()
-    except (AssertionError, RuntimeError):
-        pass  # already stopped by the test
 
 
 @dataclass
@@ -84,7 +83,7 @@ class HttpCapture:
     posts: list[tuple[str, dict]] = field(default_factory=list)
 
     def mattermost_url(self, token: str = "hooktoken") -> str:
-        """Apprise's Mattermost incoming-webhook URL: it POSTs Slack-format JSON to /hooks/<token>."""
+        """Apprise's Mattermost webhook URL: it POSTs Slack-format JSON to /hooks/<token>."""
         return f"mmost://127.0.0.1:{self.port}/{token}"
 
 
@@ -122,7 +121,10 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> Result
     """Run the real `warning` command in a fresh process."""
     done = subprocess.run(
         [sys.executable, "-m", "warning", *args],
-        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
         stdin=subprocess.DEVNULL,
     )
     return Result(done.returncode, done.stdout, done.stderr)

@@ -50,7 +50,9 @@ def test_seed_alert_is_emailed_and_posted_once(tmp_path: Path, smtp_server, http
     assert alerts[0]["severity"] == "critical"
     assert alerts[0]["place"].startswith("Syria")
     assert {d["channel"]: d["status"] for d in alerts[0]["deliveries"]} == {
-        "duty-email": "sent", "field-chat": "sent"}
+        "duty-email": "sent",
+        "field-chat": "sent",
+    }
 
     assert len(smtp_server.mailbox.messages) == 1
     subject, plain, html = _parts(smtp_server.mailbox.messages[0].content)
@@ -75,11 +77,18 @@ def test_seed_alert_is_emailed_and_posted_once(tmp_path: Path, smtp_server, http
     assert len(_alerts(config)) == 1
 
 
-def test_alert_below_every_channel_minimum_is_logged_not_sent(tmp_path: Path, smtp_server, http_server) -> None:  # noqa: ANN001
+def test_alert_below_every_channel_minimum_is_logged_not_sent(
+    tmp_path: Path, smtp_server, http_server
+) -> None:  # noqa: ANN001
     channels = _channels(smtp_server.url(), http_server.mattermost_url())
     channels["field-chat"]["min_severity"] = "critical"
     config = write_config(tmp_path, channels)
-    sitrep = Path(__file__).parent.parent / "examples" / "inbox" / "01_myanmar_thailand_border_sitrep.txt"
+    sitrep = (
+        Path(__file__).parent.parent
+        / "examples"
+        / "inbox"
+        / "01_myanmar_thailand_border_sitrep.txt"
+    )
     (tmp_path / "inbox" / "sitrep.txt").write_bytes(sitrep.read_bytes())
     result = run_cli("run", "--once", "--config", str(config))
     assert result.code == 0, result.stderr
@@ -94,14 +103,17 @@ def _deliveries(db: Path) -> dict[str, tuple[str, int, str]]:
         return {}
     with sqlite3.connect(db) as connection:
         try:
-            rows = connection.execute("select channel, status, attempts, error from delivery").fetchall()
+            rows = connection.execute(
+                "select channel, status, attempts, error from delivery"
+            ).fetchall()
         except sqlite3.OperationalError:
             return {}
     return {row[0]: row[1:] for row in rows}
 
 
 def test_dead_smtp_is_recorded_others_still_delivered_daemon_keeps_running(
-    tmp_path: Path, http_server  # noqa: ANN001
+    tmp_path: Path,
+    http_server,  # noqa: ANN001
 ) -> None:
     secret = "s3cret-Pa55word"
     dead = free_port()  # nothing listens here
@@ -111,7 +123,11 @@ def test_dead_smtp_is_recorded_others_still_delivered_daemon_keeps_running(
     env = {**os.environ, "SMTP_PASSWORD": secret}
     daemon = subprocess.Popen(
         [sys.executable, "-m", "warning", "run", "--config", str(config)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 90

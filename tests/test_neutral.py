@@ -20,5 +20,6 @@ def test_there_are_at_least_40_neutral_reports() -> None:
 def test_neutral_report_raises_nothing(scorer, path: Path) -> None:  # noqa: ANN001
     result = scorer.score(path.read_text(encoding="utf-8"))
     assert result.severity.rank <= 1, (result.severity, [s.name for s in result.signals])
-    assert not result.signals, [(s.name, [h.quote for h in s.hits] or s.classifier_quote)
-                                for s in result.signals]
+    assert not result.signals, [
+        (s.name, [h.quote for h in s.hits] or s.classifier_quote) for s in result.signals
+    ]

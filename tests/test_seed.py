@@ -8,8 +8,16 @@ import pytest
 
 from tests.conftest import SEED, run_cli
 
-BOILERPLATE = ("share this article", "subscribe", "sign out", "saved articles", "live score",
-               "recommended topics", "read breaking news", "follow us")
+BOILERPLATE = (
+    "share this article",
+    "subscribe",
+    "sign out",
+    "saved articles",
+    "live score",
+    "recommended topics",
+    "read breaking news",
+    "follow us",
+)
 # signal -> words its quoted sentence must contain (the sentence that says it)
 EXPECTED = {
     "siege": "besieged by pro-Turkey factions",
@@ -66,7 +74,8 @@ def test_score_json_contract() -> None:
     assert out["severity"] == "critical"
     assert out["language"] == "en"
     assert {"name": "Syria", "country": "SY"}.items() <= next(
-        p for p in out["places"] if p["name"] == "Syria").items()
+        p for p in out["places"] if p["name"] == "Syria"
+    ).items()
     for signal in out["signals"]:
         assert {"name", "score", "classifier", "hits"} <= signal.keys()
         assert 0 <= signal["score"] <= 1 and 0 <= signal["classifier"] <= 1

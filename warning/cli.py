@@ -57,7 +57,7 @@ def _settings(path: Path) -> Settings:
 
 def _fail(messages: list[str], code: int = 2) -> None:
     for message in messages:
-        err.print(message, markup=False)
+        print(message, file=sys.stderr)
     raise typer.Exit(code)
 
 

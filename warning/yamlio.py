@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -83,12 +84,20 @@ def parse_yaml(text: str, path: Path) -> Located:
         walker = _Walker()
         data = walker.walk(node, ()) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
-        raise InputError([f"{where}: YAML syntax error: {exc.problem or exc.context}"]) from exc
+        raise InputError([_syntax_message(exc, path)]) from exc
     except yaml.YAMLError as exc:
         raise InputError([f"{path}:1:1: YAML error: {exc}"]) from exc
     return Located(path, data, walker.marks)
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError, path: Path) -> str:
+    """`file:line:col: YAML syntax error: <problem> (<context> at line N)`."""
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
+    message = f"{where}: YAML syntax error: {exc.problem or exc.context}"
+    if exc.context and exc.problem and exc.context_mark:
+        message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+    return message
 
 
 def load_yaml(path: Path) -> Located:
@@ -102,43 +111,70 @@ def load_yaml(path: Path) -> Located:
 def _message(error: dict[str, Any], model: type[BaseModel], loc: Path_) -> str:
     if error["type"] == "extra_forbidden" and loc:
         key = str(loc[-1])
-        known = _known_fields(model, loc[:-1])
-        hint = difflib.get_close_matches(key, known, n=1)
+        hint = difflib.get_close_matches(key, sorted(_fields_at(model, loc[:-1])), n=1)
         suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
         return f"unknown field '{key}'{suffix}"
     if error["type"] == "missing" and loc:
         return f"missing field '{loc[-1]}'"
     where = ".".join(str(part) for part in loc)
-    return f"{where}: {error['msg']}" if where else error["msg"]
+    text = f"{where}: {error['msg']}" if where else error["msg"]
+    value = error.get("input")
+    if isinstance(value, str | int | float | bool) and error["type"] != "value_error":
+        text += f" (got {value!r})"
+    return text
 
 
-def _known_fields(model: type[BaseModel], loc: Path_) -> list[str]:
-    """Field names (and aliases) of the model that sits at `loc`, best effort."""
-    current: Any = model
+def _fields_at(model: type[BaseModel], loc: Path_) -> set[str]:
+    """Names of the fields the model allows at `loc` (all members of a union)."""
+    current: list[Any] = [model]
     for part in loc:
-        if isinstance(part, int) or not (
-            isinstance(current, type) and issubclass(current, BaseModel)
-        ):
-            current = _inner_model(current)
-            if isinstance(part, int):
-                continue
-        info = current.model_fields.get(part) if isinstance(current, type) else None
-        if info is None:
-            return []
-        current = _inner_model(info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [info.alias or name for name, info in current.model_fields.items()]
-    return []
+        current = [step for annotation in current for step in _step(annotation, part)]
+    return {name for a in current for m in _flatten(a) if _is_model(m) for name in m.model_fields}
 
 
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
+def _step(annotation: Any, part: str | int) -> list[Any]:
+    steps = []
+    for member in _flatten(annotation):
+        origin = get_origin(member)
+        if _is_model(member) and part in member.model_fields:
+            steps.append(member.model_fields[part].annotation)
+        elif origin in (list, tuple, set, frozenset):
+            steps.append(get_args(member)[0])
+        elif origin is dict:
+            steps.append(get_args(member)[1])
+    return steps
+
+
+def _flatten(annotation: Any) -> list[Any]:
+    """Union members and Annotated's inner type, recursively."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _flatten(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return [m for arg in get_args(annotation) for m in _flatten(arg)]
+    return [annotation]
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _data_loc(data: Any, loc: Path_) -> Path_:
+    """`loc` as a path through the data: pydantic's union tags dropped, a last unknown key kept."""
+    kept: list[str | int] = []
+    for i, part in enumerate(loc):
+        if _has(data, part):
+            data = data[part]
+        elif i < len(loc) - 1:
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
+def _has(data: Any, part: str | int) -> bool:
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
 def validate(doc: Located, model: type[Model], context: dict[str, Any] | None = None) -> Model:
@@ -148,11 +184,6 @@ def validate(doc: Located, model: type[Model], context: dict[str, Any] | None = 
     except ValidationError as exc:
         messages = []
         for error in exc.errors():
-            loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+            loc = _data_loc(doc.data, tuple(error["loc"]))
             messages.append(f"{doc.where(loc)}: {_message(error, model, loc)}")
         raise InputError(messages) from exc
-
-
-def _is_union_tag(part: Any) -> bool:
-    """Pydantic puts union member names like 'AnyCondition' into locations; drop them."""
-    return isinstance(part, str) and part[:1].isupper()

@@ -67,6 +67,7 @@ def _add_signal_file(rules: RuleSet, doc: Located, pack: SignalFile) -> list[Rul
         if rule.id in known:
             errors.append(f"{where}: duplicate rule id '{rule.id}'")
             continue
+        known.add(rule.id)
         try:
             rules.add_rule(rule, pack.signal, where)
         except ValueError as exc:

@@ -8,6 +8,15 @@ from warning.sources.base import Incoming, Poll
 MAX_BYTES = 5 * 1024 * 1024
 
 
+def title_of(text: str, fallback: str) -> str:
+    """The first line that reads like a headline (three words or more), else the first line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    headline = next(
+        (line for line in lines if len(line.split()) >= 3), lines[0] if lines else fallback
+    )
+    return headline[:300]
+
+
 class FolderSource:
     def __init__(self, settings: FolderSourceSettings):
         self.name = settings.name
@@ -38,6 +47,5 @@ class FolderSource:
             if not text.strip():
                 errors.append(f"{path}: empty file; skipped")
                 continue
-            title = next((line.strip() for line in text.splitlines() if line.strip()), path.name)
-            reports.append(Incoming(ref=path.name, title=title[:300], text=text))
+            reports.append(Incoming(ref=path.name, title=title_of(text, path.name), text=text))
         return Poll(reports, errors)

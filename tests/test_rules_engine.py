@@ -1,0 +1,125 @@
+"""The rule language v1: terms, inflections, wildcards, phrases, near, exclusions, numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warning.rules.compiler import inflections
+from warning.rules.pack import load_pack, matching_rules, run_tests
+
+SIGNAL = """signal: siege
+description: test
+rules:
+  - id: siege.r
+    description: test rule
+{body}
+    tests:
+      match: [placeholder]
+"""
+SEVERITY = "severity:\n  - when: {count: 1}\n    level: low\n    why: one\n"
+
+
+def pack_with(tmp_path: Path, body: str):  # noqa: ANN201
+    (tmp_path / "siege.yaml").write_text(SIGNAL.format(body=body))
+    (tmp_path / "severity.yaml").write_text(SEVERITY)
+    return load_pack(tmp_path).rules
+
+
+@pytest.mark.parametrize(
+    ("word", "forms"),
+    [
+        ("besiege", {"besieges", "besieged", "besieging"}),
+        ("cut", {"cuts", "cutting"}),
+        ("flee", {"flees"}),
+        ("carry", {"carries", "carried"}),
+        ("push", {"pushes", "pushed"}),
+    ],
+)
+def test_inflections(word: str, forms: set[str]) -> None:
+    assert forms <= inflections(word)
+
+
+def test_inflections_do_not_invent_plural_es() -> None:
+    assert "wares" not in inflections("war")
+
+
+def test_term_matches_inflections_case_insensitively(tmp_path: Path) -> None:
+    rules = pack_with(tmp_path, "    any: [besiege]")
+    assert matching_rules(rules, "The town was BESIEGED for weeks.") == {"siege.r"}
+    assert matching_rules(rules, "A siege engine.") == set()
+
+
+def test_wildcard_and_phrase(tmp_path: Path) -> None:
+    rules = pack_with(tmp_path, "    any: [encircl*, cut off from]")
+    assert matching_rules(rules, "Troops are encircling the city.") == {"siege.r"}
+    assert matching_rules(rules, "The village is cut off from the world.") == {"siege.r"}
+    assert matching_rules(rules, "The village is cut and off from the world.") == set()
+
+
+def test_phrase_never_spans_two_sentences(tmp_path: Path) -> None:
+    rules = pack_with(tmp_path, "    any: [cut off]")
+    assert matching_rules(rules, "They made the cut. Off they went.") == set()
+
+
+NEAR = """    all:
+      - any: [besieged]
+      - near: {any: [people, "{number}"], within: 3}"""
+
+
+def test_near_counts_words_between(tmp_path: Path) -> None:
+    rules = pack_with(tmp_path, NEAR)
+    assert matching_rules(rules, "200,000 Kurds were besieged.") == {"siege.r"}
+    assert matching_rules(rules, "people in town were besieged") == {"siege.r"}  # 3 words between
+    assert matching_rules(rules, "people in the town were besieged") == set()  # 4 words between
+    assert matching_rules(rules, "Thousands were besieged.") == {"siege.r"}  # number word
+
+
+def test_near_is_per_sentence(tmp_path: Path) -> None:
+    rules = pack_with(tmp_path, NEAR)
+    assert matching_rules(rules, "Many people came. They were besieged.") == set()
+
+
+def test_exclusion_cancels_the_sentence_only(tmp_path: Path) -> None:
+    rules = pack_with(tmp_path, "    any: [besieged]\n    none: [fans]")
+    assert matching_rules(rules, "The singer was besieged by fans.") == set()
+    assert matching_rules(rules, "Fans cheered. The town was besieged.") == {"siege.r"}
+
+
+def test_shipped_pack_tests_all_pass() -> None:
+    pack = load_pack()
+    assert len(pack.tests) >= 50
+    assert run_tests(pack) == []
+    assert {
+        "displacement",
+        "siege",
+        "comms_blackout",
+        "mass_atrocity_risk",
+        "armed_escalation",
+    } <= set(pack.rules.signals)
+    for rule in pack.rules.rules:
+        assert any(t.rule == rule.id and t.should_match for t in pack.tests), rule.id
+        assert any(t.rule == rule.id and not t.should_match for t in pack.tests), rule.id
+
+
+def test_failing_rule_test_names_rule_and_text(tmp_path: Path) -> None:
+    (tmp_path / "siege.yaml").write_text(SIGNAL.format(body="    any: [besieged]"))
+    (tmp_path / "severity.yaml").write_text(SEVERITY)
+    failures = run_tests(load_pack(tmp_path))
+    assert failures == [
+        f"{tmp_path / 'siege.yaml'}:8:15: rule siege.r did not match: 'placeholder'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "fired"),
+    [
+        ("Gunmen killed eleven villagers and burned their homes.", {"mass_atrocity_risk"}),
+        ("Thousands gathered for the 30th anniversary of the massacre.", set()),
+        ("The visitors laid siege to the goal for the whole second half.", set()),
+        ("Authorities shut down the internet across the region.", {"comms_blackout"}),
+    ],
+)
+def test_near_misses_and_plain_wording(scorer, text: str, fired: set[str]) -> None:  # noqa: ANN001
+    assert {s.name for s in scorer.score(text).signals} == fired
