@@ -56,7 +56,7 @@ def test_no_pickles_in_the_repository() -> None:
 
 
 def test_eval_prints_precision_recall_f1_per_signal() -> None:
-    result = run_cli("classifier", "eval", "--folds", "3")
+    result = run_cli("classifier", "eval")
     assert result.code == 0, result.stderr
     for signal in (
         "displacement",

@@ -142,6 +142,13 @@ def test_dead_smtp_is_recorded_others_still_delivered_daemon_keeps_running(
         assert status == "failed" and attempts >= 2
         assert "Connection" in error and "refused" in error.lower()
         assert rows["field-chat"][0] == "sent"
+        with sqlite3.connect(tmp_path / "warning.db") as connection:
+            tries = connection.execute(
+                "select a.ok, a.error from attempt a join delivery d on d.id = a.delivery_id"
+                " where d.channel = 'duty-email' order by a.id"
+            ).fetchall()
+        assert len(tries) >= 2 and not any(ok for ok, _ in tries)
+        assert all("refused" in e.lower() for _, e in tries)
         assert len(http_server.posts) == 1
     finally:
         daemon.send_signal(signal.SIGTERM)

@@ -1,4 +1,5 @@
-"""The signal classifier: TF-IDF word and character n-grams -> one logistic regression per signal.
+"""The signal classifier: TF-IDF word and character n-grams -> one logistic regression per signal
+(features in `features.py`).
 
 Trained from `classifiers/*.txt` (one example per line; `<signal>.txt` holds positives,
 `negative.txt` near-misses and neutral text) in a few seconds, and cached on disk by
@@ -16,18 +17,19 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
+from warning.features import TextFeatures
 from warning.yamlio import InputError
 
 SHIPPED = Path(__file__).resolve().parent / "packs" / "classifiers"
 NEGATIVE = "negative"
 MIN_POSITIVES = 10
-MODEL_VERSION = "2"  # bump when build_pipeline changes, so cached models are retrained
+MIN_WORDS = 4  # shorter lines are navigation and buttons, not reporting
+MODEL_VERSION = "5"  # bump when build_pipeline changes, so cached models are retrained
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class SignalClassifier:
     def __init__(self, pipeline: Pipeline, signals: tuple[str, ...], digest: str):
         self.features = pipeline.named_steps["features"]
         models = pipeline.named_steps["model"].estimators_
-        self.weights = np.vstack([m.coef_[0] for m in models]).T
+        self.weights = np.ascontiguousarray(np.vstack([m.coef_[0] for m in models]).T)
         self.bias = np.array([m.intercept_[0] for m in models])
         self.signals = signals
         self.digest = digest
@@ -68,14 +70,21 @@ class SignalClassifier:
         return 1.0 / (1.0 + np.exp(-logits))
 
     def votes(self, sentences: list[str]) -> dict[str, SentenceVote]:
-        if not sentences:
+        """Each signal's highest sentence probability. Lines under MIN_WORDS words (page
+        furniture like "Sign out") are not read; a vote under 0.5 names no sentence."""
+        readable = [i for i, s in enumerate(sentences) if len(s.split()) >= MIN_WORDS]
+        if not readable:
             return {s: SentenceVote(0.0, -1) for s in self.signals}
-        probabilities = self.probabilities(sentences)
+        probabilities = self.probabilities([sentences[i] for i in readable])
         best = probabilities.argmax(axis=0)
         return {
-            signal: SentenceVote(round(float(probabilities[best[i], i]), 4), int(best[i]))
+            signal: _vote(float(probabilities[best[i], i]), readable[best[i]])
             for i, signal in enumerate(self.signals)
         }
+
+
+def _vote(probability: float, sentence: int) -> SentenceVote:
+    return SentenceVote(round(probability, 4), sentence if probability >= 0.5 else -1)
 
 
 def load_examples(folder: Path | None = None) -> Examples:
@@ -110,21 +119,13 @@ def _check_counts(folder: Path, signals: tuple[str, ...], by_text: dict[str, set
 
 
 def build_pipeline(one_per_signal: bool = True) -> Pipeline:
-    """Shared features; one logistic regression per signal (or one, for a single signal)."""
-    features = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(4, 4), sublinear_tf=True, min_df=2
-                ),
-            ),
-        ]
-    )
+    """Word 1-2-grams and character 5-grams (TF-IDF) -> logistic regression per signal."""
     model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
     return Pipeline(
-        [("features", features), ("model", OneVsRestClassifier(model) if one_per_signal else model)]
+        [
+            ("features", TextFeatures()),
+            ("model", OneVsRestClassifier(model) if one_per_signal else model),
+        ]
     )
 
 

@@ -47,6 +47,8 @@ class DeliveryStatus(StrEnum):
 
 
 class Delivery(SQLModel, table=True):
+    """One alert owed to one channel (the outbox row); each try is an Attempt."""
+
     __table_args__ = (UniqueConstraint("alert_id", "channel"),)
     id: int | None = Field(default=None, primary_key=True)
     alert_id: int = Field(foreign_key="alert.id", index=True)
@@ -58,3 +60,13 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_until: datetime | None = None  # lease while one worker is sending it
     error: str = ""  # why the last attempt failed, secrets redacted
+
+
+class Attempt(SQLModel, table=True):
+    """One try at sending one delivery, with its outcome."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    ok: bool
+    error: str = ""  # secrets redacted

@@ -20,7 +20,7 @@ from warning.rules.compiler import RuleSet
 from warning.rules.matcher import RuleMatch, match_rules
 from warning.text import Sentence, Tokens, split_sentences, tokenize
 
-LANGUAGE_SAMPLE = 600  # characters given to language detection
+LANGUAGE_SAMPLE = 400  # characters given to language detection
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine, or_, select
 
 from warning.levels import Severity
-from warning.models import Alert, Delivery, DeliveryStatus, Report, utcnow
+from warning.models import Alert, Attempt, Delivery, DeliveryStatus, Report, utcnow
 from warning.score import Assessment
 from warning.text import normalise
 
@@ -119,6 +119,9 @@ class Store:
             stored.last_attempt_at = utcnow()
             stored.claimed_until = None
             stored.error = error
+            session.add(
+                Attempt(delivery_id=stored.id, at=stored.last_attempt_at, ok=not error, error=error)
+            )
             if not error:
                 stored.status = DeliveryStatus.sent
             elif retry_at is not None:
@@ -152,7 +155,7 @@ class Store:
         with Session(self.engine) as session:
             return {
                 table.__tablename__: session.exec(select(func.count()).select_from(table)).one()
-                for table in (Report, Alert, Delivery)
+                for table in (Report, Alert, Delivery, Attempt)
             }
 
 

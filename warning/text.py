@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 # A number ("200,000", "2.5") or a word with inner apostrophes ("don't").
@@ -149,17 +150,14 @@ def _add(line: str, offset: int, start: int, end: int, out: list[Sentence]) -> N
 def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
     """Every word of `text` (lower-cased) with its offsets and sentence index."""
     lowered = normalise(text).lower()
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    sentence_of: list[int] = []
-    for index, sentence in enumerate(sentences):
-        for match in TOKEN.finditer(lowered, sentence.start, sentence.end):
-            words.append(match.group())
-            starts.append(match.start())
-            ends.append(match.end())
-            sentence_of.append(index)
-    return Tokens(tuple(words), tuple(starts), tuple(ends), tuple(sentence_of))
+    matches = list(TOKEN.finditer(lowered))
+    words = tuple(m.group() for m in matches)
+    starts = tuple(m.start() for m in matches)
+    ends = tuple(m.end() for m in matches)
+    sentence_starts = [s.start for s in sentences]
+    # every word lies inside a sentence: sentences cover all text but white space and quotes
+    sentence_of = tuple(bisect_right(sentence_starts, start) - 1 for start in starts)
+    return Tokens(words, starts, ends, sentence_of)
 
 
 def is_number(word: str) -> bool:

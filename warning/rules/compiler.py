@@ -83,6 +83,7 @@ class RuleSet:
     rules: list[CompiledRule] = field(default_factory=list)
     rules_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     signals: dict[str, Signal] = field(default_factory=dict)
+    starts_cache: dict[str, list[int]] = field(default_factory=dict)  # word -> terms (matcher's)
     severity: list[SeverityRule] = field(default_factory=list)
     _ids: dict[str, int] = field(default_factory=dict)
 
@@ -94,6 +95,7 @@ class RuleSet:
             self.terms.append(words)
             self.term_text.append(key)
             self._index(self._ids[key], words[0])
+            self.starts_cache.clear()
         return self._ids[key]
 
     def _index(self, term: int, first: WordPattern) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from warning.rules.compiler import AllOf, AnyOf, Compiled, CompiledRule, NearTo, RuleSet
 from warning.text import Tokens, is_number
 
+STARTS_CACHE_SIZE = 200_000
 Span = tuple[int, int]  # token indices [start, end)
 TermHits = dict[int, list[Span]]  # term id -> where it matched (in one sentence)
 
@@ -35,6 +36,16 @@ def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, TermHits]:
 
 
 def _starting_at(rules: RuleSet, word: str) -> list[int]:
+    """Terms whose first word matches `word`; remembered per word (words repeat a lot)."""
+    cached = rules.starts_cache.get(word)
+    if cached is None:
+        cached = _candidates(rules, word)
+        if len(rules.starts_cache) < STARTS_CACHE_SIZE:
+            rules.starts_cache[word] = cached
+    return cached
+
+
+def _candidates(rules: RuleSet, word: str) -> list[int]:
     candidates = rules.by_word.get(word, [])
     by_prefix = rules.by_prefix
     for length in rules.prefix_lengths:
