@@ -62,7 +62,7 @@ def test_seed_alert_is_emailed_and_posted_once(tmp_path: Path, smtp_server, http
         assert "besieged by pro-Turkey factions" in body
         assert "siege.population-besieged" in body
         assert "classifier" in body
-    assert "<blockquote" in html
+    assert "border-left" in html and "&ldquo;" not in plain
 
     assert len(http_server.posts) == 1
     path, payload = http_server.posts[0]

@@ -55,8 +55,8 @@ def message_view(alert: Alert) -> dict[str, Any]:
             "rules": s["rules"],
             "classifier": s["classifier"],
             "indicators": s["indicators"],
-            "hits": s["hits"][:HITS_PER_SIGNAL],
-            "more": max(len(s["hits"]) - HITS_PER_SIGNAL, 0),
+            "hits": _by_quote(s["hits"])[:HITS_PER_SIGNAL],
+            "more": max(len(_by_quote(s["hits"])) - HITS_PER_SIGNAL, 0),
         }
         for s in scored["signals"]
     ]
@@ -70,6 +70,14 @@ def message_view(alert: Alert) -> dict[str, Any]:
         "link": alert.url or "no link",
         "signals": signals,
     }
+
+
+def _by_quote(hits: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """One entry per quoted sentence, naming every rule that fired on it."""
+    merged: dict[str, list[str]] = {}
+    for hit in hits:
+        merged.setdefault(hit["quote"], []).append(hit["rule"])
+    return [{"quote": quote, "rule": ", ".join(rules)} for quote, rules in merged.items()]
 
 
 def subject_of(alert: Alert) -> str:

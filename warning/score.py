@@ -165,10 +165,11 @@ class Scorer:
 def _hits(
     text: str, sentences: list[Sentence], tokens: Tokens, matches: list[RuleMatch]
 ) -> tuple[Hit, ...]:
-    """One hit per rule and distinct sentence (repeated captions quote once)."""
+    """One hit per rule and distinct sentence (repeated captions quote once), strongest rule
+    first, then in reading order."""
     seen: set[tuple[str, str]] = set()
     hits = []
-    for match in matches:
+    for match in sorted(matches, key=lambda m: (-m.rule.weight, m.sentence, m.rule.id)):
         sentence = sentences[match.sentence]
         if (match.rule.id, sentence.text) in seen:
             continue
