@@ -26,7 +26,7 @@ def test_jsonl_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
     assert result.code == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["seed", None, 7, "match", "kill", "bytes"]
-    assert out[0]["severity"] == "critical"
+    assert out[0]["severity"] == "critical" and out[0]["title"] == "Syria"
     assert out[1]["error"].startswith(f"{path}:2: not JSON")
     assert out[2]["error"] == f"{path}:3: 'text' must be a non-empty string"
     assert out[3]["severity"] == "none" and out[3]["signals"] == []

@@ -129,7 +129,10 @@ def _score_line(scorer: Scorer, line: str, where: str) -> dict[str, Any]:
         return {"id": ident, "error": f"{where}: 'text' must be a non-empty string"}
     if title is not None and not isinstance(title, str):
         return {"id": ident, "error": f"{where}: 'title' must be a string"}
-    return {"id": ident, **scorer.score(text).to_json()}
+    result = {"id": ident, **scorer.score(text).to_json()}
+    if title is not None:
+        result["title"] = title
+    return result
 
 
 def _explain(assessment: Assessment) -> None:
