@@ -86,14 +86,15 @@ def main() -> None:
     pack = load_pack()
     classifier = load_classifier(None, None)
     gazetteer = Gazetteer()
-    naive = naive_patterns(pack.rules.term_text)
+    english = pack.rules_for("en")
+    naive = naive_patterns(english.term_text)
     print(
         f"{len(reports)} reports, {sum(map(len, reports)) / len(reports):.0f} chars on average; "
-        f"{len(pack.rules.rules)} rules, {len(pack.rules.term_text)} distinct terms"
+        f"{len(english.rules)} rules, {len(english.term_text)} distinct terms"
     )
     results = {
         "rules_only": rate(
-            "rules alone (Scorer, no classifier)", Scorer(pack.rules, None, None).score, reports
+            "rules alone (Scorer, no classifier)", Scorer(pack, None, None).score, reports
         ),
         "classifier_only": rate(
             "classifier alone",
@@ -102,7 +103,7 @@ def main() -> None:
         ),
         "both": rate(
             "both (full Scorer: + places, lang)",
-            Scorer(pack.rules, classifier, gazetteer).score,
+            Scorer(pack, classifier, gazetteer).score,
             reports,
         ),
         "naive_regex_per_term": rate(

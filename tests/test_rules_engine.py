@@ -24,7 +24,7 @@ SEVERITY = "severity:\n  - when: {count: 1}\n    level: low\n    why: one\n"
 def pack_with(tmp_path: Path, body: str):  # noqa: ANN201
     (tmp_path / "siege.yaml").write_text(SIGNAL.format(body=body))
     (tmp_path / "severity.yaml").write_text(SEVERITY)
-    return load_pack(tmp_path).rules
+    return load_pack(tmp_path).rules_for("en")
 
 
 @pytest.mark.parametrize(
@@ -97,8 +97,8 @@ def test_shipped_pack_tests_all_pass() -> None:
         "comms_blackout",
         "mass_atrocity_risk",
         "armed_escalation",
-    } <= set(pack.rules.signals)
-    for rule in pack.rules.rules:
+    } <= set(pack.signals)
+    for rule in pack.rules_for("en").rules:
         assert any(t.rule == rule.id and t.should_match for t in pack.tests), rule.id
         assert any(t.rule == rule.id and not t.should_match for t in pack.tests), rule.id
 

@@ -259,7 +259,7 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     if failures:
         _fail([*failures, f"{len(failures)} of {len(pack.tests)} rule tests failed"], code=1)
     out.print(
-        f"ok: config, {len(pack.files)} rule files, {len(pack.rules.rules)} rules, "
+        f"ok: config, {len(pack.files)} rule files, {len(pack.rule_ids)} rules, "
         f"{len(pack.tests)} rule tests passed, {len(examples.texts)} classifier examples"
     )
 

@@ -28,7 +28,7 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 def build_scorer(settings: Settings, gazetteer: Gazetteer | None = None) -> Scorer:
     """Load the rule pack and the classifier named in `settings` (or the shipped ones)."""
     return Scorer(
-        rules=load_pack(settings.rules.path).rules,
+        rules=load_pack(settings.rules.path),
         classifier=load_classifier(settings.classifier.path, settings.classifier.cache),
         gazetteer=gazetteer or Gazetteer(),
         threshold=settings.alerts.threshold,

@@ -232,7 +232,12 @@ def _surface(words: list[str]) -> str:
 
 
 def _key(words: list[str]) -> str:
-    return fold(_surface(words))
+    return _folded_surface(" ".join(words))
+
+
+@lru_cache(maxsize=100_000)
+def _folded_surface(joined: str) -> str:
+    return fold(_surface([joined]))
 
 
 def _best(entries: list[Entry], countries: set[str]) -> Entry:

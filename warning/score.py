@@ -16,8 +16,8 @@ import py3langid
 from warning.classifier import SentenceVote, SignalClassifier
 from warning.levels import Severity
 from warning.places import Gazetteer, Place, main_place
-from warning.rules.compiler import RuleSet
 from warning.rules.matcher import RuleMatch, match_rules
+from warning.rules.pack import RulePack
 from warning.text import Sentence, Tokens, split_sentences, tokenize
 
 LANGUAGE_SAMPLE = 400  # characters given to language detection
@@ -96,16 +96,17 @@ def _signal_json(signal: SignalResult) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Scorer:
-    rules: RuleSet
+    rules: RulePack
     classifier: SignalClassifier | None
     gazetteer: Gazetteer | None
     threshold: float = 0.5
     classifier_weight: float = 0.55
 
     def score(self, text: str) -> Assessment:
+        language = _language(text)
         sentences = split_sentences(text)
         tokens = tokenize(text, sentences)
-        matches = match_rules(self.rules, tokens)
+        matches = match_rules(self.rules.rules_for(language), tokens)
         votes = self.classifier.votes([s.text for s in sentences]) if self.classifier else {}
         signals = self._signals(text, sentences, tokens, matches, votes)
         fired = {s.name for s in signals}
@@ -116,9 +117,7 @@ class Scorer:
             if self.gazetteer
             else []
         )
-        return Assessment(
-            severity, why, signals, tuple(places), main_place(places), _language(text)
-        )
+        return Assessment(severity, why, signals, tuple(places), main_place(places), language)
 
     def _signals(
         self,
@@ -130,9 +129,12 @@ class Scorer:
     ) -> tuple[SignalResult, ...]:
         results = []
         for name, signal in self.rules.signals.items():
-            own = [m for m in matches if m.rule.signal == name]
+            own = [m for m in matches if m.rule.signal == name and m.factor > 0]
+            strongest: dict[str, float] = {}
+            for match in own:
+                strongest[match.rule.id] = max(strongest.get(match.rule.id, 0.0), match.weight)
             rule_score = 1.0
-            for weight in {m.rule.id: m.rule.weight for m in own}.values():
+            for weight in strongest.values():
                 rule_score *= 1.0 - weight
             rule_score = 1.0 - rule_score
             vote = votes.get(name, SentenceVote(0.0, -1))
@@ -185,4 +187,4 @@ def _sentence_index(sentences: list[Sentence], start: int) -> int:
 
 def _language(text: str) -> str:
     sample = text[:LANGUAGE_SAMPLE].strip()
-    return py3langid.classify(sample)[0] if sample else "und"
+    return py3langid.classify(sample)[0] if sample else "und"  # undetermined

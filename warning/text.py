@@ -6,8 +6,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-# A number ("200,000", "2.5") or a word with inner apostrophes ("don't").
-TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:'\w+)*")
+# A number ("200,000", "2.5") or a word; apostrophes split words, so "army's" holds "army"
+# and "l'armée" holds "armée".
+TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+")
 # A sentence ends at . ! ? (maybe closed by a quote or bracket) before a space and
 # a capital, digit or opening quote; a line break always ends one.
 SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9\u0600-\u06FF])""")
@@ -150,10 +151,10 @@ def _add(line: str, offset: int, start: int, end: int, out: list[Sentence]) -> N
 def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
     """Every word of `text` (lower-cased) with its offsets and sentence index."""
     lowered = normalise(text).lower()
-    matches = list(TOKEN.finditer(lowered))
-    words = tuple(m.group() for m in matches)
-    starts = tuple(m.start() for m in matches)
-    ends = tuple(m.end() for m in matches)
+    words = tuple(TOKEN.findall(lowered))
+    spans = [m.span() for m in TOKEN.finditer(lowered)]
+    starts = tuple(s for s, _ in spans)
+    ends = tuple(e for _, e in spans)
     sentence_starts = [s.start for s in sentences]
     # every word lies inside a sentence: sentences cover all text but white space and quotes
     sentence_of = tuple(bisect_right(sentence_starts, start) - 1 for start in starts)

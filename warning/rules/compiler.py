@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from warning.rules.model import Condition, Rule, SeverityRule
+from warning.rules.model import Condition, ContextRule, Rule, terms_for
 from warning.text import TOKEN, is_number, normalise
 
 VOWELS = set("aeiou")
@@ -59,20 +59,26 @@ class CompiledRule:
     description: str
     weight: float
     condition: Compiled
-    exclusions: tuple[int, ...]
+    exclusions: frozenset[int]
     where: str  # file:line:col of the rule, for messages
 
 
-@dataclass(frozen=True)
-class Signal:
-    name: str
+@dataclass(frozen=True, slots=True)
+class CompiledContext:
+    id: str
     description: str
-    indicators: tuple[str, ...]
+    condition: Compiled
+    signals: frozenset[str]  # empty: every signal
+    factor: float
+    where: str
+
+    def applies_to(self, signal: str) -> bool:
+        return not self.signals or signal in self.signals
 
 
 @dataclass
 class RuleSet:
-    """Everything the matcher needs: terms, their index, rules, signals, severity rules."""
+    """Everything the matcher needs for one language: terms, their index, the rules."""
 
     terms: list[tuple[WordPattern, ...]] = field(default_factory=list)
     term_text: list[str] = field(default_factory=list)
@@ -82,15 +88,15 @@ class RuleSet:
     on_number: list[int] = field(default_factory=list)
     rules: list[CompiledRule] = field(default_factory=list)
     rules_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    signals: dict[str, Signal] = field(default_factory=dict)
+    contexts: list[CompiledContext] = field(default_factory=list)
+    language: str = "en"
     starts_cache: dict[str, list[int]] = field(default_factory=dict)  # word -> terms (matcher's)
-    severity: list[SeverityRule] = field(default_factory=list)
     _ids: dict[str, int] = field(default_factory=dict)
 
     def term_id(self, term: str) -> int:
         key = " ".join(normalise(term).lower().split())
         if key not in self._ids:
-            words = compile_term(key)
+            words = compile_term(key, english=self.language == "en")
             self._ids[key] = len(self.terms)
             self.terms.append(words)
             self.term_text.append(key)
@@ -108,10 +114,13 @@ class RuleSet:
             for form in first.forms:
                 self.by_word[form].append(term)
 
-    def add_rule(self, rule: Rule, signal: str, where: str) -> None:
-        index = len(self.rules)
+    def add_rule(self, rule: Rule, signal: str, where: str) -> bool:
+        """Compile `rule` for this set's language; False if it has no terms in that language."""
         condition = self._compile(rule.condition, first=True)
-        exclusions = tuple(self.term_id(term) for term in rule.none)
+        if condition is None:
+            return False
+        index = len(self.rules)
+        exclusions = frozenset(self.term_id(t) for t in terms_for(rule.none, self.language) or [])
         self.rules.append(
             CompiledRule(
                 rule.id, signal, rule.description, rule.weight, condition, exclusions, where
@@ -120,18 +129,35 @@ class RuleSet:
         for term in _positive_terms(condition):
             if index not in self.rules_by_term[term]:
                 self.rules_by_term[term].append(index)
+        return True
 
-    def _compile(self, condition: Condition, first: bool) -> Compiled:
-        if condition.any is not None:
-            return AnyOf(tuple(self.term_id(term) for term in condition.any))
-        if condition.near is not None:
-            if first:
-                raise ValueError("'near' must follow another condition inside the same 'all'")
-            return NearTo(tuple(self.term_id(t) for t in condition.near.any), condition.near.within)
-        parts = tuple(
-            self._compile(part, first=i == 0) for i, part in enumerate(condition.all or [])
+    def add_context(self, context: ContextRule, where: str) -> bool:
+        """Compile a context rule for this set's language; False if it has no terms in it."""
+        condition = self._compile(context.condition, first=True)
+        if condition is None:
+            return False
+        signals = frozenset(context.signals)
+        self.contexts.append(
+            CompiledContext(
+                context.id, context.description, condition, signals, context.factor, where
+            )
         )
-        return AllOf(parts)
+        return True
+
+    def _compile(self, condition: Condition, first: bool) -> Compiled | None:
+        """The compiled condition, or None when a part has no terms in this language."""
+        if condition.near is not None and first:
+            raise ValueError("'near' must follow another condition inside the same 'all'")
+        if condition.any is not None or condition.near is not None:
+            terms = terms_for(
+                condition.any if condition.near is None else condition.near.any, self.language
+            )
+            if not terms:
+                return None
+            ids = tuple(self.term_id(term) for term in terms)
+            return AnyOf(ids) if condition.near is None else NearTo(ids, condition.near.within)
+        parts = [self._compile(part, first=i == 0) for i, part in enumerate(condition.all or [])]
+        return None if any(p is None for p in parts) else AllOf(tuple(parts))
 
 
 def _positive_terms(condition: Compiled) -> list[int]:
@@ -140,7 +166,7 @@ def _positive_terms(condition: Compiled) -> list[int]:
     return list(condition.terms)
 
 
-def compile_term(term: str) -> tuple[WordPattern, ...]:
+def compile_term(term: str, english: bool = True) -> tuple[WordPattern, ...]:
     """'cut off from' -> three exact words; 'displac*' -> a prefix; '{number}' -> any number."""
     patterns: list[WordPattern] = []
     for piece in term.split():
@@ -155,7 +181,8 @@ def compile_term(term: str) -> tuple[WordPattern, ...]:
             if is_last and piece.endswith("*"):
                 patterns.append(WordPattern(prefix=word))
             else:
-                patterns.append(WordPattern(forms=inflections(word)))
+                forms = inflections(word) if english else frozenset({word})
+                patterns.append(WordPattern(forms=forms))
     return tuple(patterns)
 
 

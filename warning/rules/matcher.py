@@ -6,9 +6,17 @@ Pure: same tokens, same rule set -> same matches.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from warning.rules.compiler import AllOf, AnyOf, Compiled, CompiledRule, NearTo, RuleSet
+from warning.rules.compiler import (
+    AllOf,
+    AnyOf,
+    Compiled,
+    CompiledContext,
+    CompiledRule,
+    NearTo,
+    RuleSet,
+)
 from warning.text import Tokens, is_number
 
 STARTS_CACHE_SIZE = 200_000
@@ -21,6 +29,12 @@ class RuleMatch:
     rule: CompiledRule
     sentence: int
     spans: tuple[Span, ...]
+    factor: float = 1.0  # from context rules; 0 means cancelled
+    contexts: tuple[str, ...] = ()  # ids of the context rules that weakened or cancelled it
+
+    @property
+    def weight(self) -> float:
+        return self.rule.weight * self.factor
 
 
 def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, TermHits]:
@@ -71,19 +85,45 @@ def _term_end(patterns: tuple, tokens: Tokens, start: int) -> int:
 
 
 def match_rules(rules: RuleSet, tokens: Tokens) -> list[RuleMatch]:
-    """Every (rule, sentence) that matched, in rule order then sentence order."""
+    """Every (rule, sentence) that matched, in rule order then sentence order, with the
+    context rules of that sentence applied (a cancelled match stays, with factor 0)."""
     matches: list[RuleMatch] = []
     for sentence, hits in sorted(find_terms(rules, tokens).items()):
         candidates = sorted({r for term in hits for r in rules.rules_by_term.get(term, ())})
+        contexts = None
         for index in candidates:
             rule = rules.rules[index]
-            if any(term in hits for term in rule.exclusions):
+            if not rule.exclusions.isdisjoint(hits):
                 continue
             spans = evaluate(rule.condition, hits, [])
             if spans:
-                matches.append(RuleMatch(rule, sentence, tuple(sorted(set(spans)))))
+                if contexts is None:
+                    contexts = [c for c in rules.contexts if evaluate(c.condition, hits, [])]
+                matches.append(
+                    _with_context(RuleMatch(rule, sentence, tuple(sorted(set(spans)))), contexts)
+                )
     matches.sort(key=lambda m: (m.rule.id, m.sentence))
     return matches
+
+
+def _with_context(match: RuleMatch, contexts: list[CompiledContext]) -> RuleMatch:
+    applying = [c for c in contexts if c.applies_to(match.rule.signal)]
+    if not applying:
+        return match
+    factor = 1.0
+    for context in applying:
+        factor *= context.factor
+    return replace(match, factor=factor, contexts=tuple(c.id for c in applying))
+
+
+def matching_contexts(rules: RuleSet, tokens: Tokens) -> set[str]:
+    """Ids of the context rules that hold in some sentence (for their own tests)."""
+    return {
+        c.id
+        for hits in find_terms(rules, tokens).values()
+        for c in rules.contexts
+        if evaluate(c.condition, hits, [])
+    }
 
 
 def evaluate(condition: Compiled, hits: TermHits, anchor: list[Span]) -> list[Span] | None:

@@ -17,7 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from warning.levels import Severity
 
 Term = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Terms = Annotated[list[Term], Field(min_length=1)]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1, e.g. fr
+TermList = Annotated[list[Term], Field(min_length=1)]
+# A plain list applies to every language; a mapping gives each language its own list.
+Terms = TermList | Annotated[dict[Language, TermList], Field(min_length=1)]
+# A test text: a plain string is English; {fr: "..."} names its language.
+TestText = str | Annotated[dict[Language, str], Field(min_length=1, max_length=1)]
 RULE_ID = r"^[a-z0-9_]+(\.[a-z0-9_-]+)+$"
 SIGNAL = r"^[a-z][a-z0-9_]*$"
 
@@ -51,8 +56,8 @@ class Condition(Strict):
 
 
 class RuleTests(Strict):
-    match: Annotated[list[str], Field(min_length=1)]
-    no_match: list[str] = []
+    match: Annotated[list[TestText], Field(min_length=1)]
+    no_match: list[TestText] = []
 
 
 class Rule(Strict):
@@ -60,7 +65,7 @@ class Rule(Strict):
     description: str
     any: Terms | None = None
     all: Annotated[list[Condition], Field(min_length=1)] | None = None
-    none: list[Term] = []
+    none: Terms = []
     weight: float = Field(0.5, gt=0, le=1)
     tests: RuleTests
 
@@ -73,6 +78,32 @@ class Rule(Strict):
     @property
     def condition(self) -> Condition:
         return Condition(any=self.any) if self.any is not None else Condition(all=self.all)
+
+
+class ContextRule(Strict):
+    """Words around a hit that weaken or cancel it: history, fiction, sport, denial."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^context\.[a-z0-9_-]+$")]
+    description: str
+    any: Terms | None = None
+    all: Annotated[list[Condition], Field(min_length=1)] | None = None
+    signals: list[str] = []  # empty: every signal
+    factor: float = Field(0.0, ge=0, lt=1)  # a hit's weight is multiplied by this; 0 cancels it
+    tests: RuleTests
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> ContextRule:
+        if (self.any is None) == (self.all is None):
+            raise ValueError("a context rule needs exactly one of 'any' or 'all'")
+        return self
+
+    @property
+    def condition(self) -> Condition:
+        return Condition(any=self.any) if self.any is not None else Condition(all=self.all)
+
+
+class ContextFile(Strict):
+    context: Annotated[list[ContextRule], Field(min_length=1)]
 
 
 class SignalFile(Strict):
@@ -121,3 +152,23 @@ class SeverityFile(Strict):
 def term_words(term: str) -> list[str]:
     """A term's words as written: 'cut off from' -> ['cut', 'off', 'from']."""
     return re.split(r"\s+", term.strip())
+
+
+def terms_for(terms: Terms | None, language: str) -> list[str] | None:
+    """The terms that apply to `language`: its own list, else a plain list, else None."""
+    if terms is None or isinstance(terms, list):
+        return terms
+    return terms.get(language)
+
+
+def languages_of(value: object) -> set[str]:
+    """Every language named by a term mapping anywhere inside a parsed rule."""
+    if isinstance(value, BaseModel):
+        return {
+            lang for name in type(value).model_fields for lang in languages_of(getattr(value, name))
+        }
+    if isinstance(value, dict):
+        return set(value) | {lang for v in value.values() for lang in languages_of(v)}
+    if isinstance(value, list):
+        return {lang for v in value for lang in languages_of(v)}
+    return set()
