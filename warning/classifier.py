@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from warning.features import TextFeatures
 from warning.yamlio import InputError
 
-SHIPPED = Path(__file__).resolve().parent / "packs" / "classifiers"
+SHIPPED = (Path(__file__).parent / "packs" / "classifiers").resolve()  # follows the link
 NEGATIVE = "negative"
 MIN_POSITIVES = 10
 MIN_WORDS = 4  # shorter lines are navigation and buttons, not reporting

@@ -9,12 +9,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from warning.classifier import cross_validate, load_examples
-from warning.config import Settings, load_settings
-from warning.logs import setup_logging
+from warning.cli_rules import rules_app
+from warning.cliutil import (
+    DEFAULT_CONFIG,
+    SEVERITY_STYLE,
+    ConfigOption,
+    fail,
+    out,
+    scorer_for,
+    settings_from,
+)
 from warning.rules.pack import load_pack, run_tests
 from warning.score import Assessment, Scorer
 from warning.store import AlertRow, Store
@@ -28,46 +35,7 @@ app = typer.Typer(
 )
 classifier_app = typer.Typer(no_args_is_help=True, help="The signal classifier.")
 app.add_typer(classifier_app, name="classifier")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
-
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The configuration file.")]
-DEFAULT_CONFIG = Path("config.yaml")
-SEVERITY_STYLE = {
-    "critical": "bold white on red",
-    "high": "bold red",
-    "medium": "yellow",
-    "low": "cyan",
-    "none": "dim",
-}
-
-
-def _settings(path: Path) -> Settings:
-    """The settings in `path`; the built-in defaults when the default file is absent."""
-    try:
-        if path == DEFAULT_CONFIG and not path.exists():
-            settings = Settings()
-        else:
-            settings = load_settings(path)
-    except InputError as exc:
-        _fail(exc.messages)
-    setup_logging(settings.redact)
-    return settings
-
-
-def _fail(messages: list[str], code: int = 2) -> None:
-    for message in messages:
-        print(message, file=sys.stderr)
-    raise typer.Exit(code)
-
-
-def _scorer(settings: Settings) -> Scorer:
-    from warning.pipeline import build_scorer  # loads the gazetteer and classifier: seconds
-
-    try:
-        return build_scorer(settings)
-    except InputError as exc:
-        _fail(exc.messages)
+app.add_typer(rules_app, name="rules")
 
 
 @app.command()
@@ -83,8 +51,8 @@ def score(
 ) -> None:
     """Score one report and explain why: signals, severity, quoted evidence, places."""
     if (path is None) == (jsonl is None):
-        _fail(["give either a PATH (or -) or --jsonl FILE"])
-    scorer = _scorer(_settings(config))
+        fail(["give either a PATH (or -) or --jsonl FILE"])
+    scorer = scorer_for(settings_from(config))
     if jsonl is not None:
         _score_jsonl(scorer, jsonl)
         return
@@ -100,7 +68,7 @@ def _read_text(path: str) -> str:
     try:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        _fail([f"{path}: cannot read: {exc.strerror or exc}"])
+        fail([f"{path}: cannot read: {exc.strerror or exc}"])
     return raw.decode("utf-8", errors="replace")
 
 
@@ -108,7 +76,7 @@ def _score_jsonl(scorer: Scorer, path: Path) -> None:
     try:
         lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
     except OSError as exc:
-        _fail([f"{path}: cannot read: {exc.strerror or exc}"])
+        fail([f"{path}: cannot read: {exc.strerror or exc}"])
     for number, line in enumerate(lines, start=1):
         if line.strip():
             print(
@@ -177,11 +145,11 @@ def run(
     from warning.daemon import run_forever
     from warning.pipeline import build_service
 
-    settings = _settings(config)
+    settings = settings_from(config)
     try:
         service = build_service(settings)
     except InputError as exc:
-        _fail(exc.messages)
+        fail(exc.messages)
     if not once:
         run_forever(service)
         return
@@ -201,7 +169,7 @@ def alerts(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """The alert log: time, severity, signals, place, title, delivery state."""
-    settings = _settings(config)
+    settings = settings_from(config)
     rows = Store(settings.database.url).alert_log(limit)
     if as_json:
         print(json.dumps([_alert_json(row) for row in rows], ensure_ascii=False, default=str))
@@ -249,15 +217,15 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
 @app.command()
 def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Validate the configuration, the rules and the classifier examples; run every rule test."""
-    settings = _settings(config)
+    settings = settings_from(config)
     try:
         pack = load_pack(settings.rules.path)
         examples = load_examples(settings.classifier.path)
     except InputError as exc:
-        _fail(exc.messages, code=1)
+        fail(exc.messages, code=1)
     failures = run_tests(pack)
     if failures:
-        _fail([*failures, f"{len(failures)} of {len(pack.tests)} rule tests failed"], code=1)
+        fail([*failures, f"{len(failures)} of {len(pack.tests)} rule tests failed"], code=1)
     out.print(
         f"ok: config, {len(pack.files)} rule files, {len(pack.rule_ids)} rules, "
         f"{len(pack.tests)} rule tests passed, {len(examples.texts)} classifier examples"
@@ -270,11 +238,11 @@ def classifier_eval(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Cross-validated precision, recall and F1 per signal."""
-    settings = _settings(config)
+    settings = settings_from(config)
     try:
         examples = load_examples(settings.classifier.path)
     except InputError as exc:
-        _fail(exc.messages)
+        fail(exc.messages)
     table = Table("signal", "positives", "precision", "recall", "F1")
     for q in cross_validate(examples, folds):
         table.add_row(

@@ -31,6 +31,7 @@ class RuleMatch:
     spans: tuple[Span, ...]
     factor: float = 1.0  # from context rules; 0 means cancelled
     contexts: tuple[str, ...] = ()  # ids of the context rules that weakened or cancelled it
+    excluded_by: str = ""  # the rule's own 'none' term that cancelled it here
 
     @property
     def weight(self) -> float:
@@ -93,15 +94,19 @@ def match_rules(rules: RuleSet, tokens: Tokens) -> list[RuleMatch]:
         contexts = None
         for index in candidates:
             rule = rules.rules[index]
-            if not rule.exclusions.isdisjoint(hits):
-                continue
             spans = evaluate(rule.condition, hits, [])
-            if spans:
-                if contexts is None:
-                    contexts = [c for c in rules.contexts if evaluate(c.condition, hits, [])]
+            if not spans:
+                continue
+            match = RuleMatch(rule, sentence, tuple(sorted(set(spans))))
+            blocked = rule.exclusions.intersection(hits)
+            if blocked:
                 matches.append(
-                    _with_context(RuleMatch(rule, sentence, tuple(sorted(set(spans)))), contexts)
+                    replace(match, factor=0.0, excluded_by=rules.term_text[min(blocked)])
                 )
+                continue
+            if contexts is None:
+                contexts = [c for c in rules.contexts if evaluate(c.condition, hits, [])]
+            matches.append(_with_context(match, contexts))
     matches.sort(key=lambda m: (m.rule.id, m.sentence))
     return matches
 

@@ -12,7 +12,7 @@ from warning.rules.model import ContextFile, SeverityFile, SeverityRule, SignalF
 from warning.text import split_sentences, tokenize
 from warning.yamlio import InputError, Located, load_yaml, validate
 
-SHIPPED = Path(__file__).resolve().parent.parent / "packs" / "rules"
+SHIPPED = (Path(__file__).parent.parent / "packs" / "rules").resolve()  # follows the link
 DEFAULT_LANGUAGE = "en"
 
 

@@ -1,0 +1,91 @@
+"""`warning rules test|explain|lint`: the analyst's tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
+from warning.rules.pack import RulePack, load_pack, run_tests
+from warning.rules.tools import explain, lint, read_corpus
+from warning.yamlio import InputError
+
+rules_app = typer.Typer(no_args_is_help=True, help="Test, explain and lint the rules.")
+PathArgument = Annotated[
+    Path | None, typer.Argument(help="A rules folder (default: the configured one).")
+]
+
+
+def _pack(path: Path | None, config: Path) -> RulePack:
+    folder = path or settings_from(config).rules.path
+    try:
+        return load_pack(folder)
+    except InputError as exc:
+        fail(exc.messages, code=1)
+
+
+@rules_app.command("test")
+def test_rules(path: PathArgument = None, config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Run every rule's tests; a failure names the rule, the text and what went wrong."""
+    pack = _pack(path, config)
+    failures = run_tests(pack)
+    if failures:
+        fail([*failures, f"{len(failures)} of {len(pack.tests)} rule tests failed"], code=1)
+    languages = sorted({t.language for t in pack.tests})
+    out.print(f"{len(pack.tests)} rule tests passed ({', '.join(languages)})")
+
+
+@rules_app.command("explain")
+def explain_text(
+    text: Annotated[str, typer.Argument(help="The text, or a file holding it.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Every rule that matched, its words, its weight, the context that weakened or
+    cancelled it, and the resulting scores."""
+    if Path(text).is_file():
+        text = Path(text).read_bytes().decode("utf-8", errors="replace")
+    scorer = scorer_for(settings_from(config))
+    result = scorer.score(text)
+    out.print(
+        f"language {result.language}; {len(scorer.rules.rules_for(result.language).rules)} rules"
+    )
+    for item in explain(scorer.rules, result.language, text):
+        words = ", ".join(f"'{w}' [{a}:{b}]" for a, b, w in item.spans)
+        state = (
+            ""
+            if item.factor == 1
+            else (
+                f"  [red]cancelled by {', '.join(item.cancelled_by)}[/]"
+                if item.factor == 0
+                else f"  [yellow]x{item.factor:g} by {', '.join(item.cancelled_by)}[/]"
+            )
+        )
+        out.print(f"\n[green]{item.rule}[/] ({item.signal}, weight {item.weight:g}){state}")
+        out.print(f"  on {words}")
+        out.print(f"  \u201c{item.sentence.text}\u201d", markup=False)
+    out.print(f"\nseverity {result.severity.value}" + (f": {result.why}" if result.why else ""))
+    for signal in result.signals:
+        out.print(
+            f"  {signal.name}: score {signal.score:.2f} = rules {signal.rules:.2f} "
+            f"+ classifier {signal.classifier:.2f}"
+        )
+
+
+@rules_app.command("lint")
+def lint_rules(
+    path: PathArgument = None,
+    corpus: Annotated[Path | None, typer.Option(help="Folder of neutral *.txt reports.")] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Rules that can never fire, terms a context always cancels, noisy terms."""
+    pack = _pack(path, config)
+    neutral = read_corpus(corpus) if corpus else None
+    findings = lint(pack, neutral)
+    for finding in findings:
+        out.print(str(finding), markup=False)
+    if findings:
+        raise typer.Exit(1)
+    checked = f", {len(neutral)} neutral reports" if neutral else ""
+    out.print(f"no findings: {len(pack.rule_ids)} rules{checked}")

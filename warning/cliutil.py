@@ -1,0 +1,56 @@
+"""What every command shares: the console, the --config option, settings and scorer loading."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from warning.config import Settings, load_settings
+from warning.logs import setup_logging
+from warning.score import Scorer
+from warning.yamlio import InputError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The configuration file.")]
+DEFAULT_CONFIG = Path("config.yaml")
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "none": "dim",
+}
+
+
+def settings_from(path: Path) -> Settings:
+    """The settings in `path`; the built-in defaults when the default file is absent."""
+    try:
+        if path == DEFAULT_CONFIG and not path.exists():
+            settings = Settings()
+        else:
+            settings = load_settings(path)
+    except InputError as exc:
+        fail(exc.messages)
+    setup_logging(settings.redact)
+    return settings
+
+
+def fail(messages: list[str], code: int = 2) -> NoReturn:
+    for message in messages:
+        print(message, file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def scorer_for(settings: Settings) -> Scorer:
+    from warning.pipeline import build_scorer  # loads the gazetteer and classifier: seconds
+
+    try:
+        return build_scorer(settings)
+    except InputError as exc:
+        fail(exc.messages)
