@@ -151,7 +151,7 @@ def run(
     except InputError as exc:
         fail(exc.messages)
     if not once:
-        run_forever(service)
+        run_forever(service, config if config.exists() else None)
         return
     summary = service.run_once()
     new = sum(p.new for p in summary.polls)

@@ -63,6 +63,11 @@ class DeliverySettings(Strict):
     timeout: Seconds = 30.0
 
 
+class ReloadSettings(Strict):
+    every: Seconds = 5.0  # how often `warning run` looks for edits to config and rules
+    enabled: bool = True
+
+
 class FolderSourceSettings(Strict):
     name: str
     kind: Literal["folder"]
@@ -92,6 +97,7 @@ class Settings(Strict):
     classifier: ClassifierSettings = ClassifierSettings()
     alerts: AlertSettings = AlertSettings()
     delivery: DeliverySettings = DeliverySettings()
+    reload: ReloadSettings = ReloadSettings()
     sources: list[SourceSettings] = []
     channels: dict[str, ChannelSettings] = {}
     secrets: frozenset[str] = Field(frozenset(), exclude=True, repr=False)

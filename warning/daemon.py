@@ -10,11 +10,13 @@ import logging
 import signal
 import threading
 from datetime import datetime
+from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from warning.pipeline import Service
+from warning.reload import Reloader
 
 log = logging.getLogger(__name__)
 DELIVERY_EVERY = 15.0  # seconds between retries of failed deliveries
@@ -36,21 +38,42 @@ def delivery_job(service: Service) -> None:
         log.exception("delivery run failed")
 
 
-def build_scheduler(service: Service) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone="UTC")
+def reload_job(reloader: Reloader, scheduler: BackgroundScheduler) -> None:
+    try:
+        if reloader.check():
+            schedule_sources(scheduler, reloader.service)
+    except Exception:
+        log.exception("reload failed; the last good configuration keeps running")
+
+
+def schedule_sources(scheduler: BackgroundScheduler, service: Service) -> None:
+    """One interval job per configured source; jobs of sources no longer configured go."""
+    wanted = {f"source:{s.name}": s for s in service.settings.sources}
+    for job in scheduler.get_jobs():
+        if job.id.startswith("source:") and job.id not in wanted:
+            job.remove()
     now = datetime.now().astimezone()
-    for source in service.settings.sources:
+    for job_id, source in wanted.items():
+        existing = scheduler.get_job(job_id)
+        if existing and existing.trigger.interval.total_seconds() == source.every:
+            continue
         scheduler.add_job(
             source_job,
             "interval",
             args=(service, source.name),
             seconds=source.every,
-            id=f"source:{source.name}",
+            id=job_id,
             next_run_time=now,
             coalesce=True,
             max_instances=1,
             misfire_grace_time=None,
+            replace_existing=True,
         )
+
+
+def build_scheduler(service: Service, config: Path | None) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone="UTC")
+    schedule_sources(scheduler, service)
     scheduler.add_job(
         delivery_job,
         "interval",
@@ -61,10 +84,22 @@ def build_scheduler(service: Service) -> BackgroundScheduler:
         max_instances=1,
         misfire_grace_time=None,
     )
+    if service.settings.reload.enabled:
+        reloader = Reloader.watching(service, config)
+        scheduler.add_job(
+            reload_job,
+            "interval",
+            args=(reloader, scheduler),
+            seconds=service.settings.reload.every,
+            id="reload",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
     return scheduler
 
 
-def run_forever(service: Service) -> None:
+def run_forever(service: Service, config: Path | None = None) -> None:
     """Run until SIGTERM or SIGINT; finish the job under way, then return."""
     stop = threading.Event()
 
@@ -73,7 +108,7 @@ def run_forever(service: Service) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    scheduler = build_scheduler(service)
+    scheduler = build_scheduler(service, config)
     scheduler.start()
     log.info(
         "running: %d source(s), %d channel(s); Ctrl-C to stop",

@@ -60,6 +60,13 @@ class Service:
         self.notifier = notifier
         self.sources: dict[str, Source] = {s.name: SOURCES[s.kind](s) for s in settings.sources}
 
+    def reload(self, settings: Settings, scorer: Scorer) -> None:
+        """Swap in a new, already validated configuration; the store stays."""
+        self.settings = settings
+        self.scorer = scorer
+        self.notifier = Notifier(settings)
+        self.sources = {s.name: SOURCES[s.kind](s) for s in settings.sources}
+
     def poll(self, name: str) -> PollOutcome:
         """Read one source and store what is new. A failing source only fails itself."""
         outcome = PollOutcome(name)

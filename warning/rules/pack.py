@@ -56,6 +56,8 @@ def load_pack(folder: Path | None = None) -> RulePack:
     if not files:
         raise InputError([f"{folder}: no rule files (*.yaml) found"])
     signal_docs, severity_docs, context_docs, errors = _parse(files)
+    if errors:  # checks across files would only repeat them ("unknown signal ...")
+        raise InputError(errors)
     languages = {DEFAULT_LANGUAGE} | {
         lang for _, f in signal_docs + context_docs for lang in languages_of(f)
     }

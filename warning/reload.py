@@ -1,0 +1,85 @@
+"""Hot reload: notice edits to config.yaml, the rules or the classifier examples, and apply
+a valid change without a restart. An invalid change is rejected with its `file:line`
+messages and the last good configuration keeps running."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from warning.classifier import SHIPPED as SHIPPED_EXAMPLES
+from warning.config import Settings, load_settings
+from warning.pipeline import Service, build_scorer
+from warning.rules.pack import SHIPPED as SHIPPED_RULES
+from warning.yamlio import InputError
+
+log = logging.getLogger(__name__)
+Fingerprint = dict[Path, tuple[int, int]]
+
+
+def fingerprint(config: Path | None, settings: Settings) -> Fingerprint:
+    """Modification time and size of every file a reload would read."""
+    files = [config] if config else []
+    files += sorted((settings.rules.path or SHIPPED_RULES).glob("*.yaml"))
+    files += sorted((settings.classifier.path or SHIPPED_EXAMPLES).glob("*.txt"))
+    seen: Fingerprint = {}
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # a file deleted mid-scan shows up as a change next time
+        seen[path] = (stat.st_mtime_ns, stat.st_size)
+    return seen
+
+
+@dataclass
+class Reloader:
+    service: Service
+    config: Path | None  # None: running on built-in defaults, only the packs are watched
+    seen: Fingerprint
+
+    @classmethod
+    def watching(cls, service: Service, config: Path | None) -> Reloader:
+        return cls(service, config, fingerprint(config, service.settings))
+
+    def check(self) -> bool:
+        """Reload if anything changed; True when a new configuration was applied."""
+        now = fingerprint(self.config, self.service.settings)
+        if now == self.seen:
+            return False
+        changed = sorted(
+            str(p)
+            for p in set(now) ^ set(self.seen) | {p for p in now if now[p] != self.seen.get(p)}
+        )
+        self.seen = now
+        try:
+            settings = load_settings(self.config) if self.config else self.service.settings
+            scorer = build_scorer(settings, gazetteer=self.service.scorer.gazetteer)
+        except InputError as exc:
+            for message in exc.messages:
+                log.error("reload rejected: %s", message)
+            log.error(
+                "reload rejected; the last good configuration keeps running (changed: %s)",
+                ", ".join(changed),
+            )
+            return False
+        before = self.service.scorer.rules.rule_ids
+        self.service.reload(settings, scorer)
+        after = scorer.rules.rule_ids
+        log.info(
+            "reloaded %s: %d rules (+%d, -%d)%s",
+            ", ".join(changed),
+            len(after),
+            len(after - before),
+            len(before - after),
+            _listed(after - before, before - after),
+        )
+        # the new settings may watch other folders
+        self.seen = fingerprint(self.config, settings)
+        return True
+
+
+def _listed(added: set[str], removed: set[str]) -> str:
+    parts = [f"+{rule}" for rule in sorted(added)] + [f"-{rule}" for rule in sorted(removed)]
+    return f": {' '.join(parts)}" if parts else ""
