@@ -8,6 +8,7 @@ import pytest
 
 from warning.rules.compiler import inflections
 from warning.rules.pack import load_pack, matching_rules, run_tests
+from warning.yamlio import InputError
 
 SIGNAL = """signal: siege
 description: test
@@ -123,3 +124,68 @@ def test_failing_rule_test_names_rule_and_text(tmp_path: Path) -> None:
 )
 def test_near_misses_and_plain_wording(scorer, text: str, fired: set[str]) -> None:  # noqa: ANN001
     assert {s.name for s in scorer.score(text).signals} == fired
+
+
+COUNT = """    all:
+      - any: [displaced, fled]
+      - count: {at_least: 10000, within: 6}"""
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("More than 12,000 people fled the fighting.", True),
+        ("Tens of thousands of families were displaced.", True),
+        ("2.5 million people have been displaced since April.", True),
+        ("About 300 people fled the fighting.", False),
+        ("Dozens of families were displaced.", False),
+    ],
+)
+def test_count_compares_numbers_near_terms(tmp_path: Path, text: str, fires: bool) -> None:
+    rules = pack_with(tmp_path, COUNT)
+    assert (matching_rules(rules, text) == {"siege.r"}) is fires
+
+
+def test_figures_are_shown_with_the_hit(scorer) -> None:  # noqa: ANN001
+    result = scorer.score("Around 200,000 people were besieged in the city by armed factions.")
+    siege = next(s for s in result.signals if s.name == "siege")
+    assert 200000 in siege.hits[0].figures
+
+
+def test_near_with_order(tmp_path: Path) -> None:
+    rules = pack_with(
+        tmp_path,
+        """    all:
+      - any: [shelling]
+      - near: {any: [hospital], within: 4, order: true}""",
+    )
+    assert matching_rules(rules, "Shelling hit the hospital.") == {"siege.r"}
+    assert matching_rules(rules, "The hospital reported shelling.") == set()
+
+
+def test_report_scope_joins_sentences(tmp_path: Path) -> None:
+    body = """    scope: report
+    all:
+      - any: [besieged]
+      - near: {any: [hunger], within: 30}"""
+    rules = pack_with(tmp_path, body)
+    assert matching_rules(rules, "The town is besieged. Hunger is spreading.") == {"siege.r"}
+    sentence_rules = pack_with(tmp_path, body.replace("    scope: report\n", ""))
+    assert matching_rules(sentence_rules, "The town is besieged. Hunger is spreading.") == set()
+
+
+def test_regular_expression_terms(tmp_path: Path) -> None:
+    rules = pack_with(tmp_path, r"    any: ['re:killed \d+ (?:civilians|villagers)']")
+    assert matching_rules(rules, "Gunmen KILLED 11 villagers at dawn.") == {"siege.r"}
+    assert matching_rules(rules, "Gunmen killed villagers at dawn.") == set()
+
+
+def test_catastrophic_regular_expression_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "siege.yaml").write_text(SIGNAL.format(body="    any: ['re:(a+)+b']"))
+    (tmp_path / "severity.yaml").write_text(SEVERITY)
+    with pytest.raises(InputError) as caught:
+        load_pack(tmp_path)
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'siege.yaml'}:4:5: rule siege.r: regular expression"
+    )
+    assert "exponential" in str(caught.value)

@@ -16,6 +16,7 @@ import py3langid
 from warning.classifier import SentenceVote, SignalClassifier
 from warning.levels import Severity
 from warning.places import Gazetteer, Place, main_place
+from warning.quantities import quantities
 from warning.rules.matcher import RuleMatch, match_rules
 from warning.rules.pack import RulePack
 from warning.text import Sentence, Tokens, split_sentences, tokenize
@@ -30,6 +31,7 @@ class Hit:
     start: int  # offsets of the quote in the text
     end: int
     terms: tuple[str, ...]  # the words that matched, as written
+    figures: tuple[int, ...] = ()  # numbers among them, read as values: "tens of thousands" 20000
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ def _signal_json(signal: SignalResult) -> dict[str, Any]:
                 "start": h.start,
                 "end": h.end,
                 "terms": list(h.terms),
+                "figures": list(h.figures),
             }
             for h in signal.hits
         ],
@@ -171,13 +174,15 @@ def _hits(
     first, then in reading order."""
     seen: set[tuple[str, str]] = set()
     hits = []
+    numbers = {(q.start, q.end): q.value for q in quantities(tokens)} if matches else {}
     for match in sorted(matches, key=lambda m: (-m.rule.weight, m.sentence, m.rule.id)):
         sentence = sentences[match.sentence]
         if (match.rule.id, sentence.text) in seen:
             continue
         seen.add((match.rule.id, sentence.text))
         terms = tuple(text[tokens.starts[a] : tokens.ends[b - 1]] for a, b in match.spans)
-        hits.append(Hit(match.rule.id, sentence.text, sentence.start, sentence.end, terms))
+        figures = tuple(numbers[span] for span in match.spans if span in numbers)
+        hits.append(Hit(match.rule.id, sentence.text, sentence.start, sentence.end, terms, figures))
     return tuple(hits)
 
 

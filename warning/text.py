@@ -106,6 +106,7 @@ class Tokens:
     starts: tuple[int, ...]
     ends: tuple[int, ...]
     sentence_of: tuple[int, ...]
+    text: str = ""  # the text, normalised and lower-cased, that the offsets point into
 
     def __len__(self) -> int:
         return len(self.words)
@@ -158,7 +159,7 @@ def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
     sentence_starts = [s.start for s in sentences]
     # every word lies inside a sentence: sentences cover all text but white space and quotes
     sentence_of = tuple(bisect_right(sentence_starts, start) - 1 for start in starts)
-    return Tokens(words, starts, ends, sentence_of)
+    return Tokens(words, starts, ends, sentence_of, lowered)
 
 
 def is_number(word: str) -> bool:

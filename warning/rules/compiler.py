@@ -7,12 +7,14 @@ the text, not with the number of rules.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from warning.rules.model import Condition, ContextRule, Rule, terms_for
 from warning.text import TOKEN, is_number, normalise
 
+REGEX = "re:"
 VOWELS = set("aeiou")
 NUMBER = "{number}"
 
@@ -47,9 +49,16 @@ class AllOf:
 class NearTo:
     terms: tuple[int, ...]
     within: int
+    ordered: bool = False
 
 
-Compiled = AnyOf | AllOf | NearTo
+@dataclass(frozen=True, slots=True)
+class CountOf:
+    at_least: int
+    within: int
+
+
+Compiled = AnyOf | AllOf | NearTo | CountOf
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,7 @@ class CompiledRule:
     condition: Compiled
     exclusions: frozenset[int]
     where: str  # file:line:col of the rule, for messages
+    scope: str = "sentence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,18 +99,26 @@ class RuleSet:
     rules: list[CompiledRule] = field(default_factory=list)
     rules_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     contexts: list[CompiledContext] = field(default_factory=list)
+    report_rules: list[int] = field(default_factory=list)  # rules with scope: report
+    regexes: list[tuple[int, re.Pattern[str]]] = field(default_factory=list)  # term id, pattern
+    counts: bool = False  # some rule has a `count` condition: numbers must be read
     language: str = "en"
     starts_cache: dict[str, list[int]] = field(default_factory=dict)  # word -> terms (matcher's)
     _ids: dict[str, int] = field(default_factory=dict)
 
     def term_id(self, term: str) -> int:
-        key = " ".join(normalise(term).lower().split())
+        stripped = term.strip()
+        key = stripped if stripped.startswith(REGEX) else " ".join(normalise(term).lower().split())
         if key not in self._ids:
-            words = compile_term(key, english=self.language == "en")
             self._ids[key] = len(self.terms)
-            self.terms.append(words)
             self.term_text.append(key)
-            self._index(self._ids[key], words[0])
+            if key.startswith(REGEX):
+                self.terms.append(())
+                self.regexes.append((self._ids[key], compile_regex(key[len(REGEX) :])))
+            else:
+                words = compile_term(key, english=self.language == "en")
+                self.terms.append(words)
+                self._index(self._ids[key], words[0])
             self.starts_cache.clear()
         return self._ids[key]
 
@@ -123,9 +141,19 @@ class RuleSet:
         exclusions = frozenset(self.term_id(t) for t in terms_for(rule.none, self.language) or [])
         self.rules.append(
             CompiledRule(
-                rule.id, signal, rule.description, rule.weight, condition, exclusions, where
+                rule.id,
+                signal,
+                rule.description,
+                rule.weight,
+                condition,
+                exclusions,
+                where,
+                rule.scope,
             )
         )
+        if rule.scope == "report":
+            self.report_rules.append(index)
+            return True
         for term in _positive_terms(condition):
             if index not in self.rules_by_term[term]:
                 self.rules_by_term[term].append(index)
@@ -146,16 +174,19 @@ class RuleSet:
 
     def _compile(self, condition: Condition, first: bool) -> Compiled | None:
         """The compiled condition, or None when a part has no terms in this language."""
-        if condition.near is not None and first:
-            raise ValueError("'near' must follow another condition inside the same 'all'")
+        relative = "near" if condition.near is not None else "count" if condition.count else ""
+        if relative and first:
+            raise ValueError(f"'{relative}' must follow another condition inside the same 'all'")
+        if condition.count is not None:
+            self.counts = True
+            return CountOf(condition.count.at_least, condition.count.within)
         if condition.any is not None or condition.near is not None:
-            terms = terms_for(
-                condition.any if condition.near is None else condition.near.any, self.language
-            )
+            near = condition.near
+            terms = terms_for(condition.any if near is None else near.any, self.language)
             if not terms:
                 return None
             ids = tuple(self.term_id(term) for term in terms)
-            return AnyOf(ids) if condition.near is None else NearTo(ids, condition.near.within)
+            return AnyOf(ids) if near is None else NearTo(ids, near.within, near.order)
         parts = [self._compile(part, first=i == 0) for i, part in enumerate(condition.all or [])]
         return None if any(p is None for p in parts) else AllOf(tuple(parts))
 
@@ -163,7 +194,27 @@ class RuleSet:
 def _positive_terms(condition: Compiled) -> list[int]:
     if isinstance(condition, AllOf):
         return [t for part in condition.parts for t in _positive_terms(part)]
-    return list(condition.terms)
+    return [] if isinstance(condition, CountOf) else list(condition.terms)
+
+
+# A group that is quantified and holds a quantifier: (a+)+, (\w*)*, (x|y+){2,}.
+NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+MAX_REGEX = 200
+
+
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    """A term `re:PATTERN`, case-insensitive; patterns that can backtrack for ever are refused."""
+    if len(pattern) > MAX_REGEX:
+        raise ValueError(f"regular expression longer than {MAX_REGEX} characters")
+    if NESTED_QUANTIFIER.search(pattern) or re.search(r"\\[1-9]", pattern):
+        raise ValueError(
+            f"regular expression {pattern!r} nests quantifiers or uses a back-reference, "
+            "which can take exponential time; rewrite it without"
+        )
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
 
 
 def compile_term(term: str, english: bool = True) -> tuple[WordPattern, ...]:

@@ -5,15 +5,19 @@ Pure: same tokens, same rule set -> same matches.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
+from warning.quantities import quantities
 from warning.rules.compiler import (
     AllOf,
     AnyOf,
     Compiled,
     CompiledContext,
     CompiledRule,
+    CountOf,
     NearTo,
     RuleSet,
 )
@@ -21,7 +25,6 @@ from warning.text import Tokens, is_number
 
 STARTS_CACHE_SIZE = 200_000
 Span = tuple[int, int]  # token indices [start, end)
-TermHits = dict[int, list[Span]]  # term id -> where it matched (in one sentence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +41,43 @@ class RuleMatch:
         return self.rule.weight * self.factor
 
 
-def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, TermHits]:
+class Hits(defaultdict):
+    """Term id -> token spans in one sentence (or a whole report), and the numbers read there."""
+
+    def __init__(self) -> None:
+        super().__init__(list)
+        self.numbers: dict[Span, int] = {}
+
+
+def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, Hits]:
     """Sentence index -> term id -> token spans, for every term occurrence in `tokens`."""
-    found: dict[int, TermHits] = defaultdict(lambda: defaultdict(list))
+    found: dict[int, Hits] = defaultdict(Hits)
     words = tokens.words
     for i, word in enumerate(words):
         for term in _starting_at(rules, word):
             end = _term_end(rules.terms[term], tokens, i)
             if end:
                 found[tokens.sentence_of[i]][term].append((i, end))
+    for term, pattern in rules.regexes:
+        for start, end in _regex_spans(pattern, tokens):
+            found[tokens.sentence_of[start]][term].append((start, end))
+    if rules.counts:
+        for number in quantities(tokens):
+            found[tokens.sentence_of[number.start]].numbers[(number.start, number.end)] = (
+                number.value
+            )
     return found
+
+
+def _regex_spans(pattern: re.Pattern[str], tokens: Tokens) -> list[Span]:
+    """Token spans of the pattern's matches that start and end on word edges in one sentence."""
+    spans = []
+    for match in pattern.finditer(tokens.text):
+        first = bisect_left(tokens.starts, match.start())
+        last = bisect_right(tokens.ends, match.end()) - 1
+        if first <= last and tokens.sentence_of[first] == tokens.sentence_of[last]:
+            spans.append((first, last + 1))
+    return spans
 
 
 def _starting_at(rules: RuleSet, word: str) -> list[int]:
@@ -88,8 +118,9 @@ def _term_end(patterns: tuple, tokens: Tokens, start: int) -> int:
 def match_rules(rules: RuleSet, tokens: Tokens) -> list[RuleMatch]:
     """Every (rule, sentence) that matched, in rule order then sentence order, with the
     context rules of that sentence applied (a cancelled match stays, with factor 0)."""
+    found = find_terms(rules, tokens)
     matches: list[RuleMatch] = []
-    for sentence, hits in sorted(find_terms(rules, tokens).items()):
+    for sentence, hits in sorted(found.items()):
         candidates = sorted({r for term in hits for r in rules.rules_by_term.get(term, ())})
         contexts = None
         for index in candidates:
@@ -107,7 +138,32 @@ def match_rules(rules: RuleSet, tokens: Tokens) -> list[RuleMatch]:
             if contexts is None:
                 contexts = [c for c in rules.contexts if evaluate(c.condition, hits, [])]
             matches.append(_with_context(match, contexts))
+    matches.extend(_report_matches(rules, found, tokens))
     matches.sort(key=lambda m: (m.rule.id, m.sentence))
+    return matches
+
+
+def _report_matches(rules: RuleSet, found: dict[int, Hits], tokens: Tokens) -> list[RuleMatch]:
+    """Rules with `scope: report`: their conditions may hold in different sentences; the hit
+    quotes the sentence where the first condition matched."""
+    if not rules.report_rules:
+        return []
+    merged = Hits()
+    for hits in found.values():
+        for term, spans in hits.items():
+            merged[term].extend(spans)
+        merged.numbers.update(hits.numbers)
+    matches = []
+    for index in rules.report_rules:
+        rule = rules.rules[index]
+        spans = evaluate(rule.condition, merged, [])
+        if not spans or not rule.exclusions.isdisjoint(merged):
+            continue
+        sentence = tokens.sentence_of[spans[0][0]]
+        hits = found[sentence]
+        contexts = [c for c in rules.contexts if evaluate(c.condition, hits, [])]
+        match = RuleMatch(rule, sentence, tuple(sorted(set(spans))))
+        matches.append(_with_context(match, contexts))
     return matches
 
 
@@ -131,7 +187,7 @@ def matching_contexts(rules: RuleSet, tokens: Tokens) -> set[str]:
     }
 
 
-def evaluate(condition: Compiled, hits: TermHits, anchor: list[Span]) -> list[Span] | None:
+def evaluate(condition: Compiled, hits: Hits, anchor: list[Span]) -> list[Span] | None:
     """The spans that satisfy `condition` in one sentence, or None if it does not hold."""
     if isinstance(condition, AnyOf):
         spans = [span for term in condition.terms for span in hits.get(term, ())]
@@ -141,13 +197,27 @@ def evaluate(condition: Compiled, hits: TermHits, anchor: list[Span]) -> list[Sp
             span
             for term in condition.terms
             for span in hits.get(term, ())
-            if any(_gap(span, other) <= condition.within for other in anchor)
+            if any(_close(other, span, condition.within, condition.ordered) for other in anchor)
+        ]
+        return spans or None
+    if isinstance(condition, CountOf):
+        spans = [
+            span
+            for span, value in hits.numbers.items()
+            if value >= condition.at_least
+            and any(_close(other, span, condition.within, False) for other in anchor)
         ]
         return spans or None
     return _evaluate_all(condition, hits)
 
 
-def _evaluate_all(condition: AllOf, hits: TermHits) -> list[Span] | None:
+def _close(anchor: Span, span: Span, within: int, ordered: bool) -> bool:
+    if ordered and span[0] < anchor[1]:
+        return False
+    return _gap(anchor, span) <= within
+
+
+def _evaluate_all(condition: AllOf, hits: Hits) -> list[Span] | None:
     collected: list[Span] = []
     for part in condition.parts:
         spans = evaluate(part, hits, collected)

@@ -10,7 +10,7 @@ A signal file:            A severity file:
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -36,21 +36,31 @@ class Near(Strict):
 
     any: Terms
     within: int = Field(5, ge=0, le=50)
+    order: bool = False  # true: the terms must come after what matched before
+
+
+class Count(Strict):
+    """A number of at least `at_least` within `within` words of what matched before it."""
+
+    at_least: int = Field(ge=1)
+    within: int = Field(6, ge=0, le=50)
 
 
 class Condition(Strict):
-    """Exactly one of: `any` (a term list), `all` (conditions), `near` (inside an `all`)."""
+    """Exactly one of: `any` (a term list), `all` (conditions), and inside an `all`, after
+    another condition: `near` (terms close by) or `count` (a large enough number close by)."""
 
     any: Terms | None = None
     all: Annotated[list[Condition], Field(min_length=1)] | None = None
     near: Near | None = None
+    count: Count | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Condition:
-        given = [key for key in ("any", "all", "near") if getattr(self, key) is not None]
+        given = [key for key in ("any", "all", "near", "count") if getattr(self, key) is not None]
         if len(given) != 1:
             raise ValueError(
-                f"a condition needs exactly one of any, all, near (got {given or 'none'})"
+                f"a condition needs exactly one of any, all, near, count (got {given or 'none'})"
             )
         return self
 
@@ -67,6 +77,7 @@ class Rule(Strict):
     all: Annotated[list[Condition], Field(min_length=1)] | None = None
     none: Terms = []
     weight: float = Field(0.5, gt=0, le=1)
+    scope: Literal["sentence", "report"] = "sentence"  # where all conditions must hold together
     tests: RuleTests
 
     @model_validator(mode="after")
