@@ -189,3 +189,30 @@ def test_catastrophic_regular_expression_is_refused(tmp_path: Path) -> None:
         f"{tmp_path / 'siege.yaml'}:4:5: rule siege.r: regular expression"
     )
     assert "exponential" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("La ville de 40 000 habitants est assiégée par les milices depuis trois semaines.", "fr"),
+        ("المدينة التي يسكنها 40 ألف شخص محاصرة من قبل الميليشيات منذ ثلاثة أسابيع.", "ar"),
+        (
+            "La ciudad de 40.000 habitantes está sitiada por las milicias desde hace tres semanas.",
+            "es",
+        ),
+    ],
+)
+def test_besieged_town_fires_siege_in_each_language(scorer, text: str, language: str) -> None:  # noqa: ANN001
+    result = scorer.score(text)
+    assert result.language == language
+    siege = next(s for s in result.signals if s.name == "siege")
+    assert siege.hits and siege.hits[0].quote == text
+
+
+def test_every_default_signal_has_four_languages() -> None:
+    pack = load_pack()
+    assert {"en", "fr", "ar", "es"} <= set(pack.sets)
+    assert len(pack.signals) >= 7
+    for language in ("fr", "ar", "es"):
+        signals = {rule.signal for rule in pack.rules_for(language).rules}
+        assert signals == set(pack.signals), (language, set(pack.signals) - signals)

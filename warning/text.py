@@ -11,7 +11,9 @@ from dataclasses import dataclass
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+")
 # A sentence ends at . ! ? (maybe closed by a quote or bracket) before a space and
 # a capital, digit or opening quote; a line break always ends one.
-SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9\u0600-\u06FF])""")
+SENTENCE_END = re.compile(
+    r"""(?<=[.!?؟])["'”’»)\]]*\s+(?=(?:«\s?|["'“‘¿¡(\[])?[A-ZÀ-ÖØ-Þ0-9\u0600-\u06FF])"""
+)
 ABBREVIATIONS = frozenset(
     [
         "mr",

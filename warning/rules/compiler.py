@@ -154,7 +154,7 @@ class RuleSet:
         if rule.scope == "report":
             self.report_rules.append(index)
             return True
-        for term in _positive_terms(condition):
+        for term in anchor_terms(condition):  # a rule cannot match without its first condition
             if index not in self.rules_by_term[term]:
                 self.rules_by_term[term].append(index)
         return True
@@ -191,10 +191,11 @@ class RuleSet:
         return None if any(p is None for p in parts) else AllOf(tuple(parts))
 
 
-def _positive_terms(condition: Compiled) -> list[int]:
-    if isinstance(condition, AllOf):
-        return [t for part in condition.parts for t in _positive_terms(part)]
-    return [] if isinstance(condition, CountOf) else list(condition.terms)
+def anchor_terms(condition: Compiled) -> tuple[int, ...]:
+    """Terms of the first condition: one of them must match for the rule to match at all."""
+    while isinstance(condition, AllOf):
+        condition = condition.parts[0]
+    return condition.terms if isinstance(condition, AnyOf) else ()
 
 
 # A group that is quantified and holds a quantifier: (a+)+, (\w*)*, (x|y+){2,}.

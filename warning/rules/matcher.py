@@ -52,12 +52,13 @@ class Hits(defaultdict):
 def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, Hits]:
     """Sentence index -> term id -> token spans, for every term occurrence in `tokens`."""
     found: dict[int, Hits] = defaultdict(Hits)
-    words = tokens.words
-    for i, word in enumerate(words):
+    terms, sentence_of = rules.terms, tokens.sentence_of
+    for i, word in enumerate(tokens.words):
         for term in _starting_at(rules, word):
-            end = _term_end(rules.terms[term], tokens, i)
+            patterns = terms[term]
+            end = i + 1 if len(patterns) == 1 else _term_end(patterns, tokens, i)
             if end:
-                found[tokens.sentence_of[i]][term].append((i, end))
+                found[sentence_of[i]][term].append((i, end))
     for term, pattern in rules.regexes:
         for start, end in _regex_spans(pattern, tokens):
             found[tokens.sentence_of[start]][term].append((start, end))

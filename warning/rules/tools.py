@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from warning.rules.compiler import AllOf, AnyOf, Compiled, CompiledRule, RuleSet
+from warning.rules.compiler import AnyOf, CompiledRule, RuleSet, anchor_terms
 from warning.rules.matcher import RuleMatch, find_terms, match_rules
 from warning.rules.pack import RulePack
 from warning.text import Sentence, split_sentences, tokenize
@@ -70,15 +70,8 @@ def lint(pack: RulePack, neutral: list[str] | None = None) -> list[Finding]:
     return sorted(unique.values(), key=lambda f: (f.where, f.message))
 
 
-def _anchor_terms(condition: Compiled) -> tuple[int, ...]:
-    """Terms of the first condition: one of them must match for the rule to fire at all."""
-    while isinstance(condition, AllOf):
-        condition = condition.parts[0]
-    return condition.terms if isinstance(condition, AnyOf) else ()
-
-
 def _self_cancelling(rules: RuleSet, rule: CompiledRule) -> list[Finding]:
-    anchor = _anchor_terms(rule.condition)
+    anchor = anchor_terms(rule.condition)
     excluded = [t for t in anchor if t in rule.exclusions]
     if excluded and len(excluded) == len(anchor):
         return [
@@ -109,7 +102,7 @@ def _context_cancelled(rules: RuleSet, rule: CompiledRule) -> list[Finding]:
             or not isinstance(context.condition, AnyOf)
         ):
             continue
-        for term in set(_anchor_terms(rule.condition)) & set(context.condition.terms):
+        for term in set(anchor_terms(rule.condition)) & set(context.condition.terms):
             findings.append(
                 Finding(
                     rule.where,
@@ -129,7 +122,7 @@ def _frequent_terms(rules: RuleSet, neutral: list[str]) -> list[Finding]:
     limit = max(1, int(FREQUENT_SHARE * len(neutral)))
     findings = []
     for rule in rules.rules:
-        for term in _anchor_terms(rule.condition):
+        for term in anchor_terms(rule.condition):
             if documents[term] > limit:
                 findings.append(
                     Finding(
