@@ -24,6 +24,9 @@ class Report(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     scored_at: datetime | None = Field(default=None, index=True)
     language: str = ""
+    signals: str = ""  # fired signals, comma-separated (set when scored)
+    country: str = Field(default="", index=True)  # the main place's country code
+    towns: str = ""  # the main place's towns, "|"-separated
 
 
 class Alert(SQLModel, table=True):

@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 
 from warning.classifier import load_classifier
 from warning.config import Settings
+from warning.decide import escalate, window
 from warning.models import Alert, Delivery, Report, utcnow
 from warning.notify import Notifier
 from warning.places import Gazetteer
 from warning.rules.pack import load_pack
-from warning.score import Scorer
+from warning.score import Assessment, Scorer
 from warning.sources import SOURCES, Source
 from warning.store import Store
 
@@ -97,7 +98,7 @@ class Service:
         channels = {name: c.min_severity for name, c in self.settings.channels.items()}
         while batch := self.store.unscored_reports():
             for report in batch:
-                assessment = self.scorer.score(report.text)
+                assessment = self._escalated(self.scorer.score(report.text))
                 alert = self.store.record_score(
                     report, assessment, self.settings.alerts.min_severity, channels
                 )
@@ -112,6 +113,15 @@ class Service:
                         alert.title,
                     )
         return alerts
+
+    def _escalated(self, assessment: Assessment) -> Assessment:
+        """Raise severity where recent reports about the same place complete a pattern."""
+        span = window(self.scorer.rules.severity)
+        if span is None or not assessment.main.country or not assessment.signals:
+            return assessment
+        now = utcnow()
+        recent = self.store.recent_reports(assessment.main.country, now - span)
+        return escalate(assessment, recent, self.scorer.rules.severity, now)
 
     def deliver_due(self) -> tuple[int, int]:
         """Try every delivery that is due; returns (sent, failed). Each outcome is recorded."""

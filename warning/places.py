@@ -276,14 +276,33 @@ def _count(
     return places
 
 
-def main_place(places: list[Place]) -> str:
-    """'Syria (Aleppo / Tal Rifaat)': the country most spoken of in the evidence, and its towns."""
+@dataclass(frozen=True, slots=True)
+class MainPlace:
+    """Where a report is about: the country most spoken of in its evidence, and its towns."""
+
+    country: str = ""  # ISO code; "" when no place was found
+    name: str = ""
+    towns: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """'Syria (Aleppo / Tal Rifaat)'."""
+        return f"{self.name} ({' / '.join(self.towns)})" if self.towns else self.name
+
+    def near(self, country: str, towns: set[str]) -> bool:
+        """Same country, and a town in common unless one of the two names none."""
+        if not self.country or country != self.country:
+            return False
+        return not towns or not self.towns or bool(towns & set(self.towns))
+
+
+def main_place(places: list[Place]) -> MainPlace:
     if not places:
-        return ""
+        return MainPlace()
     weight: Counter[str] = Counter()
     for place in places:
         weight[place.country] += place.mentions + 3 * place.in_evidence
     country = weight.most_common(1)[0][0]
     towns = [p for p in places if p.kind == "town" and p.country == country and p.in_evidence][:3]
     name = next((p.name for p in places if p.kind == "country" and p.country == country), country)
-    return f"{name} ({' / '.join(t.name for t in towns)})" if towns else name
+    return MainPlace(country, name, tuple(t.name for t in towns))

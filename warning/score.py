@@ -15,7 +15,7 @@ import py3langid
 
 from warning.classifier import SentenceVote, SignalClassifier
 from warning.levels import Severity
-from warning.places import Gazetteer, Place, main_place
+from warning.places import Gazetteer, MainPlace, Place, main_place
 from warning.quantities import quantities
 from warning.rules.matcher import RuleMatch, match_rules
 from warning.rules.pack import RulePack
@@ -51,14 +51,19 @@ class Assessment:
     why: str
     signals: tuple[SignalResult, ...]  # only the signals that fired, strongest first
     places: tuple[Place, ...]
-    place: str  # the main place, e.g. "Syria (Aleppo / Tal Rifaat)"
+    main: MainPlace  # the main place; its label reads "Syria (Aleppo / Tal Rifaat)"
     language: str
+
+    @property
+    def place(self) -> str:
+        return self.main.label
 
     def to_json(self) -> dict[str, Any]:
         return {
             "severity": self.severity.value,
             "why": self.why,
             "place": self.place,
+            "country": self.main.country,
             "signals": [_signal_json(s) for s in self.signals],
             "places": [
                 {

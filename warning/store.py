@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, func
+from sqlalchemy import event, func, inspect, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine, or_, select
 
+from warning.decide import Recent
 from warning.levels import Severity
 from warning.models import Alert, Attempt, Delivery, DeliveryStatus, Report, utcnow
 from warning.score import Assessment
@@ -46,6 +48,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         SQLModel.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -81,6 +84,9 @@ class Store:
             stored = session.get(Report, report.id)
             stored.scored_at = utcnow()
             stored.language = assessment.language
+            stored.signals = ",".join(s.name for s in assessment.signals)
+            stored.country = assessment.main.country
+            stored.towns = "|".join(assessment.main.towns)
             alert = None
             if assessment.severity.at_least(alert_from) and assessment.severity != Severity.none:
                 alert = _new_alert(stored, assessment)
@@ -91,6 +97,25 @@ class Store:
                         session.add(Delivery(alert_id=alert.id, channel=name))
             session.commit()
             return alert
+
+    def recent_reports(self, country: str, since: datetime) -> list[Recent]:
+        """Scored reports about `country` since `since` that fired any signal."""
+        with Session(self.engine) as session:
+            query = (
+                select(Report)
+                .where(Report.country == country, Report.scored_at >= since, Report.signals != "")
+                .order_by(Report.id)
+            )
+            return [
+                Recent(
+                    r.id,
+                    r.country,
+                    frozenset(filter(None, r.towns.split("|"))),
+                    frozenset(r.signals.split(",")),
+                    r.scored_at,
+                )
+                for r in session.exec(query)
+            ]
 
     def claim_due_deliveries(self, lease: timedelta, limit: int = 100) -> list[Delivery]:
         """Deliveries to try now, leased to this caller so no other worker sends them too."""
@@ -178,3 +203,34 @@ def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001 (DBAPI objects
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Additive upgrade of a store made by an older version: columns added since then are
+    created with their defaults. (Renames and drops will need real migrations.)"""
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                default = (
+                    column.default.arg
+                    if column.default is not None and column.default.is_scalar
+                    else None
+                )
+                literal = (
+                    "''"
+                    if isinstance(default, str)
+                    else "NULL"
+                    if default is None
+                    else str(default)
+                )
+                connection.execute(
+                    text(
+                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind} '
+                        f"DEFAULT {literal}"
+                    )
+                )

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from warning.config import Seconds
 from warning.levels import Severity
 
 Term = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -154,6 +155,8 @@ class SeverityRule(Strict):
     when: When
     level: Severity
     why: str
+    # Also across reports: signals of reports about the same place within this time count.
+    across: Seconds | None = None
 
 
 class SeverityFile(Strict):
