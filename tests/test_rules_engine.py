@@ -216,3 +216,17 @@ def test_every_default_signal_has_four_languages() -> None:
     for language in ("fr", "ar", "es"):
         signals = {rule.signal for rule in pack.rules_for(language).rules}
         assert signals == set(pack.signals), (language, set(pack.signals) - signals)
+
+
+def test_weighted_terms_and_threshold(tmp_path: Path) -> None:
+    rules = pack_with(
+        tmp_path,
+        """    any: [vermin, cockroaches, traitors, exterminate]
+    weights: {exterminate: 2}
+    threshold: 2""",
+    )
+    assert matching_rules(rules, "They called the villagers traitors.") == set()  # 1 < 2
+    assert matching_rules(rules, "They called them vermin and traitors.") == {"siege.r"}  # 1 + 1
+    assert matching_rules(rules, "The broadcast urged listeners to exterminate them.") == {
+        "siege.r"
+    }

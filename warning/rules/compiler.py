@@ -61,7 +61,7 @@ class CountOf:
 Compiled = AnyOf | AllOf | NearTo | CountOf
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CompiledRule:
     id: str
     signal: str
@@ -71,6 +71,9 @@ class CompiledRule:
     exclusions: frozenset[int]
     where: str  # file:line:col of the rule, for messages
     scope: str = "sentence"
+    threshold: float = 0.0  # the matched distinct terms must weigh this much together
+    term_weights: dict[int, float] = field(default_factory=dict)  # term id -> weight (else 1)
+    terms: frozenset[int] = frozenset()  # every positive term of the rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,12 @@ class RuleSet:
             self.starts_cache.clear()
         return self._ids[key]
 
+    def _known_id(self, term: str) -> int:
+        """The id of a term already compiled, else -1 (weights name terms of the rule)."""
+        stripped = term.strip()
+        key = stripped if stripped.startswith(REGEX) else " ".join(normalise(term).lower().split())
+        return self._ids.get(key, -1)
+
     def _index(self, term: int, first: WordPattern) -> None:
         if first.number:
             self.on_number.append(term)
@@ -139,6 +148,10 @@ class RuleSet:
             return False
         index = len(self.rules)
         exclusions = frozenset(self.term_id(t) for t in terms_for(rule.none, self.language) or [])
+        positive = frozenset(positive_terms(condition))
+        weights = {
+            self._known_id(t): w for t, w in rule.weights.items() if self._known_id(t) in positive
+        }
         self.rules.append(
             CompiledRule(
                 rule.id,
@@ -149,6 +162,9 @@ class RuleSet:
                 exclusions,
                 where,
                 rule.scope,
+                rule.threshold,
+                weights,
+                positive,
             )
         )
         if rule.scope == "report":
@@ -189,6 +205,12 @@ class RuleSet:
             return AnyOf(ids) if near is None else NearTo(ids, near.within, near.order)
         parts = [self._compile(part, first=i == 0) for i, part in enumerate(condition.all or [])]
         return None if any(p is None for p in parts) else AllOf(tuple(parts))
+
+
+def positive_terms(condition: Compiled) -> list[int]:
+    if isinstance(condition, AllOf):
+        return [t for part in condition.parts for t in positive_terms(part)]
+    return [] if isinstance(condition, CountOf) else list(condition.terms)
 
 
 def anchor_terms(condition: Compiled) -> tuple[int, ...]:

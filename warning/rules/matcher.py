@@ -127,7 +127,7 @@ def match_rules(rules: RuleSet, tokens: Tokens) -> list[RuleMatch]:
         for index in candidates:
             rule = rules.rules[index]
             spans = evaluate(rule.condition, hits, [])
-            if not spans:
+            if not spans or not _heavy_enough(rule, hits):
                 continue
             match = RuleMatch(rule, sentence, tuple(sorted(set(spans))))
             blocked = rule.exclusions.intersection(hits)
@@ -158,7 +158,7 @@ def _report_matches(rules: RuleSet, found: dict[int, Hits], tokens: Tokens) -> l
     for index in rules.report_rules:
         rule = rules.rules[index]
         spans = evaluate(rule.condition, merged, [])
-        if not spans or not rule.exclusions.isdisjoint(merged):
+        if not spans or not rule.exclusions.isdisjoint(merged) or not _heavy_enough(rule, merged):
             continue
         sentence = tokens.sentence_of[spans[0][0]]
         hits = found[sentence]
@@ -166,6 +166,14 @@ def _report_matches(rules: RuleSet, found: dict[int, Hits], tokens: Tokens) -> l
         match = RuleMatch(rule, sentence, tuple(sorted(set(spans))))
         matches.append(_with_context(match, contexts))
     return matches
+
+
+def _heavy_enough(rule: CompiledRule, hits: Hits) -> bool:
+    """Weighted keywords: the rule's distinct terms present must reach its threshold."""
+    if not rule.threshold:
+        return True
+    found = rule.terms.intersection(hits)
+    return sum(rule.term_weights.get(term, 1.0) for term in found) >= rule.threshold
 
 
 def _with_context(match: RuleMatch, contexts: list[CompiledContext]) -> RuleMatch:

@@ -79,6 +79,10 @@ class Rule(Strict):
     none: Terms = []
     weight: float = Field(0.5, gt=0, le=1)
     scope: Literal["sentence", "report"] = "sentence"  # where all conditions must hold together
+    # Weighted keywords: the distinct terms of the rule found together must weigh at least
+    # `threshold`; a term weighs 1 unless `weights` says otherwise.
+    weights: dict[str, float] = {}
+    threshold: float = Field(0.0, ge=0)
     tests: RuleTests
 
     @model_validator(mode="after")
