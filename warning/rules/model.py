@@ -71,11 +71,27 @@ class RuleTests(Strict):
     no_match: list[TestText] = []
 
 
-class Rule(Strict):
-    id: Annotated[str, StringConstraints(pattern=RULE_ID)]
-    description: str
+class Conditional(Strict):
+    """What rules and context rules share: exactly one of `any` or `all`, and tests."""
+
     any: Terms | None = None
     all: Annotated[list[Condition], Field(min_length=1)] | None = None
+    tests: RuleTests
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Conditional:
+        if (self.any is None) == (self.all is None):
+            raise ValueError("needs exactly one of 'any' or 'all'")
+        return self
+
+    @property
+    def condition(self) -> Condition:
+        return Condition(any=self.any) if self.any is not None else Condition(all=self.all)
+
+
+class Rule(Conditional):
+    id: Annotated[str, StringConstraints(pattern=RULE_ID)]
+    description: str
     none: Terms = []
     weight: float = Field(0.5, gt=0, le=1)
     scope: Literal["sentence", "report"] = "sentence"  # where all conditions must hold together
@@ -83,39 +99,15 @@ class Rule(Strict):
     # `threshold`; a term weighs 1 unless `weights` says otherwise.
     weights: dict[str, float] = {}
     threshold: float = Field(0.0, ge=0)
-    tests: RuleTests
-
-    @model_validator(mode="after")
-    def _one_condition(self) -> Rule:
-        if (self.any is None) == (self.all is None):
-            raise ValueError("a rule needs exactly one of 'any' or 'all'")
-        return self
-
-    @property
-    def condition(self) -> Condition:
-        return Condition(any=self.any) if self.any is not None else Condition(all=self.all)
 
 
-class ContextRule(Strict):
+class ContextRule(Conditional):
     """Words around a hit that weaken or cancel it: history, fiction, sport, denial."""
 
     id: Annotated[str, StringConstraints(pattern=r"^context\.[a-z0-9_-]+$")]
     description: str
-    any: Terms | None = None
-    all: Annotated[list[Condition], Field(min_length=1)] | None = None
     signals: list[str] = []  # empty: every signal
     factor: float = Field(0.0, ge=0, lt=1)  # a hit's weight is multiplied by this; 0 cancels it
-    tests: RuleTests
-
-    @model_validator(mode="after")
-    def _one_condition(self) -> ContextRule:
-        if (self.any is None) == (self.all is None):
-            raise ValueError("a context rule needs exactly one of 'any' or 'all'")
-        return self
-
-    @property
-    def condition(self) -> Condition:
-        return Condition(any=self.any) if self.any is not None else Condition(all=self.all)
 
 
 class ContextFile(Strict):
