@@ -25,6 +25,15 @@ NEW_RULE = """
 """
 
 
+FAILING_RULE = """
+  - id: siege.failing-test
+    description: A rule whose own test fails must not go live.
+    any: [qqqblockade]
+    tests:
+      match: [this text lacks the word]
+"""
+
+
 class Log:
     """Collects the daemon's stderr lines as they come."""
 
@@ -96,6 +105,10 @@ def test_reload_good_then_bad_rules(tmp_path: Path) -> None:
             len(rejected) == 1 and f"{siege}:" in rejected[0] and "YAML syntax error" in rejected[0]
         )
         assert daemon.poll() is None
+
+        siege.write_text(siege.read_text().replace("  - id: [unclosed\n", "") + FAILING_RULE)
+        log.wait_for("rule test(s) failed")
+        assert "siege.failing-test" in "".join(log.lines)
 
         (tmp_path / "inbox" / "two.txt").write_text(
             "Day 41 of the zzyzxville blockade, a new week.\n"

@@ -33,7 +33,7 @@ def pack_with(tmp_path: Path, body: str):  # noqa: ANN201
     [
         ("besiege", {"besieges", "besieged", "besieging"}),
         ("cut", {"cuts", "cutting"}),
-        ("flee", {"flees"}),
+        ("flee", {"flees", "fleeing"}),
         ("carry", {"carries", "carried"}),
         ("push", {"pushes", "pushed"}),
     ],
@@ -230,3 +230,26 @@ def test_weighted_terms_and_threshold(tmp_path: Path) -> None:
     assert matching_rules(rules, "The broadcast urged listeners to exterminate them.") == {
         "siege.r"
     }
+
+
+def test_a_language_without_its_own_list_uses_the_english_one(tmp_path: Path) -> None:
+    (tmp_path / "siege.yaml").write_text(
+        SIGNAL.format(body="    any: {en: [besieged], fr: [assiégée]}")
+    )
+    (tmp_path / "severity.yaml").write_text(SEVERITY)
+    pack = load_pack(tmp_path)
+    assert matching_rules(pack.rules_for("fr"), "La ville est assiégée.") == {"siege.r"}
+    assert matching_rules(pack.rules_for("de"), "Wir sind besieged.") == {"siege.r"}
+
+
+def test_a_star_inside_a_word_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "siege.yaml").write_text(SIGNAL.format(body="    any: [dis*ced]"))
+    (tmp_path / "severity.yaml").write_text(SEVERITY)
+    with pytest.raises(InputError, match=r"'\*' may only end a word"):
+        load_pack(tmp_path)
+
+
+def test_regular_expression_must_end_on_a_word_edge(tmp_path: Path) -> None:
+    rules = pack_with(tmp_path, r"    any: ['re:ipc phase [45]']")
+    assert matching_rules(rules, "The area is in IPC phase 4 now.") == {"siege.r"}
+    assert matching_rules(rules, "The area is in IPC phase 45 now.") == set()

@@ -75,3 +75,10 @@ def test_lint_finds_dead_and_cancelled_terms(tmp_path: Path) -> None:
     assert (
         "siege.film: term 'film siege' (en) is always cancelled by context.fiction" in result.stdout
     )
+
+
+def test_explain_takes_long_text_on_the_command_line() -> None:
+    text = "Communications have been cut in the province. " * 20
+    result = run_cli("rules", "explain", text)
+    assert result.code == 0, result.stderr
+    assert "comms_blackout.networks-cut" in result.stdout

@@ -44,7 +44,7 @@ def explain_text(
 ) -> None:
     """Every rule that matched, its words, its weight, the context that weakened or
     cancelled it, and the resulting scores."""
-    if Path(text).is_file():
+    if _is_file(text):
         text = Path(text).read_bytes().decode("utf-8", errors="replace")
     scorer = scorer_for(settings_from(config))
     result = scorer.score(text)
@@ -68,9 +68,16 @@ def explain_text(
     out.print(f"\nseverity {result.severity.value}" + (f": {result.why}" if result.why else ""))
     for signal in result.signals:
         out.print(
-            f"  {signal.name}: score {signal.score:.2f} = rules {signal.rules:.2f} "
-            f"+ classifier {signal.classifier:.2f}"
+            f"  {signal.name}: score {signal.score:.2f} from rules {signal.rules:.2f} "
+            f"and classifier {signal.classifier:.2f}"
         )
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return "\n" not in text and Path(text).is_file()
+    except OSError:  # far too long for a file name: it is the text
+        return False
 
 
 @rules_app.command("lint")

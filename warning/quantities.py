@@ -73,6 +73,8 @@ VAGUE = {
     "مئات": 200,
     "آلاف": 2_000,
 }
+YEAR = re.compile(r"^(1[89]|20)\d\d$")
+SPACED_GROUP = re.compile(r"^\d{3}$")
 GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")  # 200,000 or 40.000
 
 
@@ -110,14 +112,19 @@ def quantities(tokens: Tokens) -> list[Quantity]:
 
 def _read(words: tuple[str, ...], i: int) -> Quantity | None:
     word = words[i]
-    value = _digits(word)
-    if value is None and word in UNITS and word != "a":
+    value, end = _digits(word), i + 1
+    if value is not None and YEAR.match(word):
+        return None  # "since 2024" is a date, not 2,024 people
+    while value is not None and end < len(words) and SPACED_GROUP.match(words[end]):
+        value, end = value * 1000 + int(words[end]), end + 1  # "20 000" (French style)
+    if value is None and word in UNITS:
         value = UNITS[word]
+        if end < len(words) and value >= 20 and value % 10 == 0 and UNITS.get(words[end], 10) < 10:
+            value, end = value + UNITS[words[end]], end + 1  # "twenty-five"
     if value is None and word in VAGUE:
         return _vague(words, i)
-    if value is None:
+    if value is None or (word == "a" and (end >= len(words) or words[end] not in MULTIPLIERS)):
         return None
-    end = i + 1
     while end < len(words) and words[end] in MULTIPLIERS and words[end] not in VAGUE:
         value *= MULTIPLIERS[words[end]]
         end += 1

@@ -12,6 +12,7 @@ from warning.classifier import SHIPPED as SHIPPED_EXAMPLES
 from warning.config import Settings, load_settings
 from warning.pipeline import Service, build_scorer
 from warning.rules.pack import SHIPPED as SHIPPED_RULES
+from warning.rules.pack import run_tests
 from warning.yamlio import InputError
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,9 @@ class Reloader:
         try:
             settings = load_settings(self.config) if self.config else self.service.settings
             scorer = build_scorer(settings, gazetteer=self.service.scorer.gazetteer)
+            failures = run_tests(scorer.rules)
+            if failures:
+                raise InputError([*failures, f"{len(failures)} rule test(s) failed"])
         except InputError as exc:
             for message in exc.messages:
                 log.error("reload rejected: %s", message)

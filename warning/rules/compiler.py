@@ -247,6 +247,8 @@ def compile_term(term: str, english: bool = True) -> tuple[WordPattern, ...]:
         if piece == NUMBER:
             patterns.append(WordPattern(number=True))
             continue
+        if "*" in piece[:-1]:
+            raise ValueError(f"term '{term}': '*' may only end a word ('{piece}')")
         words = TOKEN.findall(piece)
         if not words:
             raise ValueError(f"term '{term}' has no words in '{piece}'")
@@ -265,7 +267,9 @@ def inflections(word: str) -> frozenset[str]:
     if len(word) < 3 or not word.isascii() or not word.isalpha():
         return frozenset({word})
     forms = {word}
-    if word.endswith("e"):
+    if word.endswith(("ee", "ye", "oe")):
+        forms |= {word + "s", word + "d", word + "ing"}  # flee -> fleeing, not "fleing"
+    elif word.endswith("e"):
         forms |= {word + "s", word + "d", word[:-1] + "ing"}
     elif word.endswith("y") and word[-2] not in VOWELS:
         forms |= {word[:-1] + "ies", word[:-1] + "ied", word + "ing"}

@@ -71,12 +71,18 @@ def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, Hits]:
 
 
 def _regex_spans(pattern: re.Pattern[str], tokens: Tokens) -> list[Span]:
-    """Token spans of the pattern's matches that start and end on word edges in one sentence."""
+    """Token spans of the pattern's matches that start and end on word edges in one sentence
+    (a match ending inside a word does not count)."""
     spans = []
     for match in pattern.finditer(tokens.text):
         first = bisect_left(tokens.starts, match.start())
         last = bisect_right(tokens.ends, match.end()) - 1
-        if first <= last and tokens.sentence_of[first] == tokens.sentence_of[last]:
+        whole_words = (
+            first <= last
+            and tokens.starts[first] == match.start()
+            and tokens.ends[last] == match.end()
+        )
+        if whole_words and tokens.sentence_of[first] == tokens.sentence_of[last]:
             spans.append((first, last + 1))
     return spans
 

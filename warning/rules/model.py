@@ -165,10 +165,11 @@ def term_words(term: str) -> list[str]:
 
 
 def terms_for(terms: Terms | None, language: str) -> list[str] | None:
-    """The terms that apply to `language`: its own list, else a plain list, else None."""
+    """The terms that apply to `language`: a plain list, else its own list, else the
+    English one (so adding a language to one rule takes no rule away from it), else None."""
     if terms is None or isinstance(terms, list):
         return terms
-    return terms.get(language)
+    return terms.get(language, terms.get("en"))
 
 
 def languages_of(value: object) -> set[str]:
