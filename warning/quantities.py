@@ -110,6 +110,11 @@ def quantities(tokens: Tokens) -> list[Quantity]:
     return found
 
 
+def quantity_at(tokens: Tokens, i: int) -> Quantity | None:
+    """The number that starts at token `i`, if one does."""
+    return _read(tokens.words, i)
+
+
 def _read(words: tuple[str, ...], i: int) -> Quantity | None:
     word = words[i]
     value, end = _digits(word), i + 1

@@ -16,7 +16,7 @@ import py3langid
 from warning.classifier import SentenceVote, SignalClassifier
 from warning.levels import Severity
 from warning.places import Gazetteer, MainPlace, Place, main_place
-from warning.quantities import quantities
+from warning.quantities import quantity_at
 from warning.rules.matcher import RuleMatch, match_rules
 from warning.rules.pack import RulePack
 from warning.text import Sentence, Tokens, split_sentences, tokenize
@@ -179,14 +179,15 @@ def _hits(
     first, then in reading order."""
     seen: set[tuple[str, str]] = set()
     hits = []
-    numbers = {(q.start, q.end): q.value for q in quantities(tokens)} if matches else {}
     for match in sorted(matches, key=lambda m: (-m.rule.weight, m.sentence, m.rule.id)):
         sentence = sentences[match.sentence]
         if (match.rule.id, sentence.text) in seen:
             continue
         seen.add((match.rule.id, sentence.text))
         terms = tuple(text[tokens.starts[a] : tokens.ends[b - 1]] for a, b in match.spans)
-        figures = tuple(numbers[span] for span in match.spans if span in numbers)
+        figures = tuple(
+            q.value for q in (quantity_at(tokens, start) for start, _ in match.spans) if q
+        )
         hits.append(Hit(match.rule.id, sentence.text, sentence.start, sentence.end, terms, figures))
     return tuple(hits)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
+
+import numpy as np
 
 # A number ("200,000", "2.5") or a word; apostrophes split words, so "army's" holds "army"
 # and "l'armée" holds "armée".
@@ -155,13 +156,17 @@ def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
     """Every word of `text` (lower-cased) with its offsets and sentence index."""
     lowered = normalise(text).lower()
     words = tuple(TOKEN.findall(lowered))
-    spans = [m.span() for m in TOKEN.finditer(lowered)]
-    starts = tuple(s for s, _ in spans)
-    ends = tuple(e for _, e in spans)
-    sentence_starts = [s.start for s in sentences]
+    spans = np.array([m.span() for m in TOKEN.finditer(lowered)], dtype=np.int64).reshape(-1, 2)
+    sentence_starts = np.array([s.start for s in sentences], dtype=np.int64)
     # every word lies inside a sentence: sentences cover all text but white space and quotes
-    sentence_of = tuple(bisect_right(sentence_starts, start) - 1 for start in starts)
-    return Tokens(words, starts, ends, sentence_of, lowered)
+    sentence_of = np.searchsorted(sentence_starts, spans[:, 0], side="right") - 1
+    return Tokens(
+        words,
+        tuple(spans[:, 0].tolist()),
+        tuple(spans[:, 1].tolist()),
+        tuple(sentence_of.tolist()),
+        lowered,
+    )
 
 
 def is_number(word: str) -> bool:
