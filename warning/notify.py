@@ -48,18 +48,7 @@ def _environment() -> Environment:
 def message_view(alert: Alert) -> dict[str, Any]:
     """What the templates see: the alert, its signals and at most a few quotes each."""
     scored = json.loads(alert.assessment)
-    signals = [
-        {
-            "label": s["name"].replace("_", " "),
-            "score": s["score"],
-            "rules": s["rules"],
-            "classifier": s["classifier"],
-            "indicators": s["indicators"],
-            "hits": _by_quote(s["hits"])[:HITS_PER_SIGNAL],
-            "more": max(len(_by_quote(s["hits"])) - HITS_PER_SIGNAL, 0),
-        }
-        for s in scored["signals"]
-    ]
+    signals = [_signal_view(s) for s in scored["signals"]]
     return {
         "alert_id": alert.id,
         "severity": alert.severity,
@@ -69,6 +58,19 @@ def message_view(alert: Alert) -> dict[str, Any]:
         "url": alert.url,
         "link": alert.url or "no link",
         "signals": signals,
+    }
+
+
+def _signal_view(signal: dict[str, Any]) -> dict[str, Any]:
+    quoted = _by_quote(signal["hits"])
+    return {
+        "label": signal["name"].replace("_", " "),
+        "score": signal["score"],
+        "rules": signal["rules"],
+        "classifier": signal["classifier"],
+        "indicators": signal["indicators"],
+        "hits": quoted[:HITS_PER_SIGNAL],
+        "more": max(len(quoted) - HITS_PER_SIGNAL, 0),
     }
 
 

@@ -119,7 +119,8 @@ class Scorer:
         signals = self._signals(text, sentences, tokens, matches, votes)
         fired = {s.name for s in signals}
         severity, why = self._severity(fired)
-        evidence = {_sentence_index(sentences, h.start) for s in signals for h in s.hits}
+        index_of = {sentence.start: i for i, sentence in enumerate(sentences)}
+        evidence = {index_of[h.start] for s in signals for h in s.hits}
         places = (
             self.gazetteer.find(text, [(s.start, s.end) for s in sentences], evidence)
             if self.gazetteer
@@ -190,10 +191,6 @@ def _hits(
         )
         hits.append(Hit(match.rule.id, sentence.text, sentence.start, sentence.end, terms, figures))
     return tuple(hits)
-
-
-def _sentence_index(sentences: list[Sentence], start: int) -> int:
-    return next(i for i, s in enumerate(sentences) if s.start == start)
 
 
 def _language(text: str) -> str:
