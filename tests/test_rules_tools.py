@@ -9,6 +9,14 @@ from tests.conftest import run_cli
 SEVERITY = "severity:\n  - when: {count: 1}\n    level: low\n    why: one\n"
 
 
+def write_pack(folder: Path, siege: str, **others: str) -> None:
+    """A rules folder: siege.yaml, a one-line severity file, and any other files given."""
+    (folder / "siege.yaml").write_text(siege)
+    (folder / "severity.yaml").write_text(SEVERITY)
+    for name, text in others.items():
+        (folder / f"{name}.yaml").write_text(text)
+
+
 def test_rules_test_passes_on_the_shipped_pack() -> None:
     result = run_cli("rules", "test")
     assert result.code == 0, result.stderr
@@ -16,11 +24,11 @@ def test_rules_test_passes_on_the_shipped_pack() -> None:
 
 
 def test_rules_test_failure_names_rule_and_text(tmp_path: Path) -> None:
-    (tmp_path / "siege.yaml").write_text(
+    write_pack(
+        tmp_path,
         "signal: siege\ndescription: d\nrules:\n  - id: siege.r\n    description: d\n"
-        "    any: [besieged]\n    tests:\n      match: [the town is encircled]\n"
+        "    any: [besieged]\n    tests:\n      match: [the town is encircled]\n",
     )
-    (tmp_path / "severity.yaml").write_text(SEVERITY)
     result = run_cli("rules", "test", str(tmp_path))
     assert result.code == 1
     assert (
@@ -57,18 +65,16 @@ def test_explain_shows_cancelled_hits(tmp_path: Path) -> None:
 
 
 def test_lint_finds_dead_and_cancelled_terms(tmp_path: Path) -> None:
-    (tmp_path / "siege.yaml").write_text(
+    write_pack(
+        tmp_path,
         "signal: siege\ndescription: d\nrules:\n"
         "  - id: siege.dead\n    description: d\n    any: [besieged]\n    none: [besieged]\n"
         "    tests:\n      match: [x]\n"
         "  - id: siege.film\n    description: d\n    any: [film siege, encircled]\n"
-        "    tests:\n      match: [x]\n"
+        "    tests:\n      match: [x]\n",
+        context="context:\n  - id: context.fiction\n    description: d\n    any: [film siege]\n"
+        "    tests:\n      match: [a film siege]\n",
     )
-    (tmp_path / "context.yaml").write_text(
-        "context:\n  - id: context.fiction\n    description: d\n    any: [film siege]\n"
-        "    tests:\n      match: [a film siege]\n"
-    )
-    (tmp_path / "severity.yaml").write_text(SEVERITY)
     result = run_cli("rules", "lint", str(tmp_path))
     assert result.code == 1
     assert "siege.dead: can never fire" in result.stdout

@@ -9,7 +9,6 @@ A signal file:            A severity file:
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -157,11 +156,6 @@ class SeverityRule(Strict):
 
 class SeverityFile(Strict):
     severity: Annotated[list[SeverityRule], Field(min_length=1)]
-
-
-def term_words(term: str) -> list[str]:
-    """A term's words as written: 'cut off from' -> ['cut', 'off', 'from']."""
-    return re.split(r"\s+", term.strip())
 
 
 def terms_for(terms: Terms | None, language: str) -> list[str] | None:
