@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from warning.rules.compiler import inflections
+from warning.rules.matcher import match_rules
 from warning.rules.pack import load_pack, matching_rules, run_tests
+from warning.text import split_sentences, tokenize
 from warning.yamlio import InputError
 
 SIGNAL = """signal: siege
@@ -119,6 +121,9 @@ def test_failing_rule_test_names_rule_and_text(tmp_path: Path) -> None:
         ("Gunmen killed eleven villagers and burned their homes.", {"mass_atrocity_risk"}),
         ("Thousands gathered for the 30th anniversary of the massacre.", set()),
         ("The visitors laid siege to the goal for the whole second half.", set()),
+        # context.sport: no rule's own 'none' foresaw "trapped residents of the stands"
+        ("The goalkeeper was stranded as trapped residents of the stands cheered.", set()),
+        ("Gunmen attacked the stadium and killed eleven fans.", {"mass_atrocity_risk"}),
         ("Authorities shut down the internet across the region.", {"comms_blackout"}),
     ],
 )
@@ -253,3 +258,69 @@ def test_regular_expression_must_end_on_a_word_edge(tmp_path: Path) -> None:
     rules = pack_with(tmp_path, r"    any: ['re:ipc phase [45]']")
     assert matching_rules(rules, "The area is in IPC phase 4 now.") == {"siege.r"}
     assert matching_rules(rules, "The area is in IPC phase 45 now.") == set()
+
+
+def test_any_of_conditions(tmp_path: Path) -> None:
+    rules = pack_with(
+        tmp_path,
+        """    all:
+      - any:
+          - all: [{any: [besieged]}, {near: {any: [town], within: 5}}]
+          - all: [{any: [encircled]}, {count: {at_least: 1000, within: 5}}]
+      - near: {any: [people, residents], within: 10}""",
+    )
+    assert matching_rules(rules, "The town of 20,000 people was besieged.") == {"siege.r"}
+    assert matching_rules(rules, "Some 30,000 residents were encircled.") == {"siege.r"}
+    # each alternative needs all of its own conditions, and the outer 'near' still applies
+    assert matching_rules(rules, "Some 300 residents were encircled.") == set()
+    assert (
+        matching_rules(rules, "People said the besieged were hungry in that far mountain town.")
+        == set()
+    )
+    assert matching_rules(rules, "The town was besieged.") == set()
+
+
+def test_none_conditions_are_measured_from_the_match(tmp_path: Path) -> None:
+    rules = pack_with(
+        tmp_path,
+        """    all:
+      - any: [besieged]
+      - near: {any: [town], within: 3}
+    none:
+      - near: {any: [goal], within: 2}
+      - all: [{any: [video game]}, {near: {any: [players], within: 3}}]""",
+    )
+    assert matching_rules(rules, "The besieged town stood firm.") == {"siege.r"}
+    assert matching_rules(rules, "The besieged town goal was packed.") == set()
+    # 'goal' far from what matched does not cancel it
+    assert matching_rules(rules, "The besieged town stood firm while aid agencies set a goal.") == {
+        "siege.r"
+    }
+    assert matching_rules(rules, "In the video game players defend a besieged town.") == set()
+    assert matching_rules(rules, "A video game, and a besieged town.") == {"siege.r"}
+
+
+def test_explain_names_the_none_words_that_cancelled(tmp_path: Path) -> None:
+    rules = pack_with(
+        tmp_path,
+        """    any: [besieged]
+    none:
+      - near: {any: [goal], within: 2}""",
+    )
+    text = "Their besieged goal held."
+    matches = match_rules(rules, tokenize(text, split_sentences(text)))
+    assert [(m.factor, m.excluded_by) for m in matches] == [(0.0, "goal")]
+
+
+def test_context_weakens_the_classifier_vote_of_its_sentence(scorer) -> None:  # noqa: ANN001
+    """A denied siege stays denied: the classifier alone (p 0.9 unweakened) cannot bring
+    it back and make the report critical."""
+    text = (
+        "The army denied that the besieged city of 200,000 residents was encircled. "
+        "Communications have been cut in the area, raising fears of possible massacres."
+    )
+    assessment = scorer.score(text)
+    assert "siege" not in {s.name for s in assessment.signals}
+    assert assessment.severity.value == "high"
+    undamped = scorer.classifier.votes([s.text for s in split_sentences(text)])
+    assert undamped["siege"].probability > 0.8  # what the context rule took away

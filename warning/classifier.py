@@ -49,6 +49,9 @@ class SentenceVote:
     sentence: int  # index of the sentence the classifier was surest about
 
 
+Factors = dict[int, dict[str, float]]  # sentence index -> signal -> factor
+
+
 class SignalClassifier:
     """Per-signal probability that a report carries the signal, from its likeliest sentence.
 
@@ -69,13 +72,21 @@ class SignalClassifier:
         logits = self.features.transform(sentences) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-logits))
 
-    def votes(self, sentences: list[str]) -> dict[str, SentenceVote]:
+    def votes(
+        self, sentences: list[str], factors: Factors | None = None
+    ) -> dict[str, SentenceVote]:
         """Each signal's highest sentence probability. Lines under MIN_WORDS words (page
-        furniture like "Sign out") are not read; a vote under 0.5 names no sentence."""
+        furniture like "Sign out") are not read; a vote under 0.5 names no sentence.
+        `factors` (sentence index -> signal -> factor, from context rules) weaken the
+        probabilities of those sentences, as they weaken rule hits there."""
         readable = [i for i, s in enumerate(sentences) if len(s.split()) >= MIN_WORDS]
         if not readable:
             return {s: SentenceVote(0.0, -1) for s in self.signals}
         probabilities = self.probabilities([sentences[i] for i in readable])
+        for row, sentence in enumerate(readable):
+            for signal, factor in (factors or {}).get(sentence, {}).items():
+                if signal in self.signals:
+                    probabilities[row, self.signals.index(signal)] *= factor
         best = probabilities.argmax(axis=0)
         return {
             signal: _vote(float(probabilities[best[i], i]), readable[best[i]])

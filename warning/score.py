@@ -17,7 +17,7 @@ from warning.classifier import SentenceVote, SignalClassifier
 from warning.levels import Severity
 from warning.places import Gazetteer, MainPlace, Place, main_place
 from warning.quantities import quantity_at
-from warning.rules.matcher import RuleMatch, match_rules
+from warning.rules.matcher import RuleMatch, context_factors, find_terms, match_rules
 from warning.rules.pack import RulePack
 from warning.text import Sentence, Tokens, split_sentences, tokenize
 
@@ -114,8 +114,14 @@ class Scorer:
         language = _language(text)
         sentences = split_sentences(text)
         tokens = tokenize(text, sentences)
-        matches = match_rules(self.rules.rules_for(language), tokens)
-        votes = self.classifier.votes([s.text for s in sentences]) if self.classifier else {}
+        rules = self.rules.rules_for(language)
+        found = find_terms(rules, tokens)
+        matches = match_rules(rules, tokens, found)
+        votes = (
+            self.classifier.votes([s.text for s in sentences], context_factors(rules, found))
+            if self.classifier
+            else {}
+        )
         signals = self._signals(text, sentences, tokens, matches, votes)
         fired = {s.name for s in signals}
         severity, why = self._severity(fired)

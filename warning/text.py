@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
-
-import numpy as np
 
 # A number ("200,000", "2.5") or a word; apostrophes split words, so "army's" holds "army"
 # and "l'armée" holds "armée".
@@ -155,16 +154,20 @@ def _add(line: str, offset: int, start: int, end: int, out: list[Sentence]) -> N
 def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
     """Every word of `text` (lower-cased) with its offsets and sentence index."""
     lowered = normalise(text).lower()
-    words = tuple(TOKEN.findall(lowered))
-    spans = np.array([m.span() for m in TOKEN.finditer(lowered)], dtype=np.int64).reshape(-1, 2)
-    sentence_starts = np.array([s.start for s in sentences], dtype=np.int64)
-    # every word lies inside a sentence: sentences cover all text but white space and quotes
-    sentence_of = np.searchsorted(sentence_starts, spans[:, 0], side="right") - 1
+    found = list(TOKEN.finditer(lowered))
+    starts = tuple(m.start() for m in found)
+    # Sentence k holds the words from the first one at or after its start up to the next
+    # sentence's; sentences cover all text but white space and quotes.
+    sentence_of: list[int] = []
+    for index, sentence in enumerate(sentences, -1):
+        bound = bisect_left(starts, sentence.start)
+        sentence_of += [index] * (bound - len(sentence_of))
+    sentence_of += [len(sentences) - 1] * (len(starts) - len(sentence_of))
     return Tokens(
-        words,
-        tuple(spans[:, 0].tolist()),
-        tuple(spans[:, 1].tolist()),
-        tuple(sentence_of.tolist()),
+        tuple(m.group() for m in found),
+        starts,
+        tuple(m.end() for m in found),
+        tuple(sentence_of),
         lowered,
     )
 

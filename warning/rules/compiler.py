@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from warning.rules.model import Condition, ContextRule, Rule, terms_for
+from warning.rules.model import Condition, ContextRule, Rule, is_alternatives, terms_for
 from warning.text import TOKEN, is_number, normalise
 
 REGEX = "re:"
@@ -46,6 +46,13 @@ class AllOf:
 
 
 @dataclass(frozen=True, slots=True)
+class OneOf:
+    """Conditions of which at least one must hold (an `any` that lists conditions)."""
+
+    parts: tuple[Compiled, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class NearTo:
     terms: tuple[int, ...]
     within: int
@@ -58,7 +65,7 @@ class CountOf:
     within: int
 
 
-Compiled = AnyOf | AllOf | NearTo | CountOf
+Compiled = AnyOf | AllOf | OneOf | NearTo | CountOf
 
 
 @dataclass(frozen=True)
@@ -68,12 +75,23 @@ class CompiledRule:
     description: str
     weight: float
     condition: Compiled
-    exclusions: frozenset[int]
+    exclusions: frozenset[int]  # `none` terms
     where: str  # file:line:col of the rule, for messages
     scope: str = "sentence"
     threshold: float = 0.0  # the matched distinct terms must weigh this much together
     term_weights: dict[int, float] = field(default_factory=dict)  # term id -> weight (else 1)
     terms: frozenset[int] = frozenset()  # every positive term of the rule
+    # Term groups of which a sentence must hold one term each for the rule to match, less
+    # those its anchor term already satisfies (the rule is looked up by it): a set test
+    # that skips most full evaluations.
+    required: tuple[frozenset[int], ...] = ()
+    vetoes: tuple[Compiled, ...] = ()  # `none` conditions
+
+    def may_match(self, present: set[int]) -> bool:
+        for group in self.required:  # noqa: SIM110 (a loop: no generator on the hot path)
+            if group.isdisjoint(present):
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +124,8 @@ class RuleSet:
     regexes: list[tuple[int, re.Pattern[str]]] = field(default_factory=list)  # term id, pattern
     counts: bool = False  # some rule has a `count` condition: numbers must be read
     language: str = "en"
-    starts_cache: dict[str, list[int]] = field(default_factory=dict)  # word -> terms (matcher's)
+    # word -> (one-word terms, phrases) starting with it: the matcher's memo
+    starts_cache: dict[str, tuple] = field(default_factory=dict)
     _ids: dict[str, int] = field(default_factory=dict)
 
     def term_id(self, term: str) -> int:
@@ -147,7 +166,11 @@ class RuleSet:
         if condition is None:
             return False
         index = len(self.rules)
-        exclusions = frozenset(self.term_id(t) for t in terms_for(rule.none, self.language) or [])
+        vetoes = self._vetoes(rule)
+        if vetoes is None:
+            return False
+        none_terms = [] if is_alternatives(rule.none) else terms_for(rule.none, self.language)
+        exclusions = frozenset(self.term_id(t) for t in none_terms or [])
         positive = frozenset(positive_terms(condition))
         weights = {
             self._known_id(t): w for t, w in rule.weights.items() if self._known_id(t) in positive
@@ -165,6 +188,8 @@ class RuleSet:
                 rule.threshold,
                 weights,
                 positive,
+                implied_groups(condition),
+                vetoes,
             )
         )
         if rule.scope == "report":
@@ -188,6 +213,14 @@ class RuleSet:
         )
         return True
 
+    def _vetoes(self, rule: Rule) -> tuple[Compiled, ...] | None:
+        """The rule's `none` conditions (each may be relative to what the rule matched), or
+        None when one has no terms in this language."""
+        if not is_alternatives(rule.none):
+            return ()
+        vetoes = tuple(self._compile(veto, first=False) for veto in rule.none)
+        return None if any(veto is None for veto in vetoes) else vetoes
+
     def _compile(self, condition: Condition, first: bool) -> Compiled | None:
         """The compiled condition, or None when a part has no terms in this language."""
         relative = "near" if condition.near is not None else "count" if condition.count else ""
@@ -196,6 +229,9 @@ class RuleSet:
         if condition.count is not None:
             self.counts = True
             return CountOf(condition.count.at_least, condition.count.within)
+        if is_alternatives(condition.any):
+            parts = [self._compile(part, first) for part in condition.any]
+            return None if any(p is None for p in parts) else OneOf(tuple(parts))
         if condition.any is not None or condition.near is not None:
             near = condition.near
             terms = terms_for(condition.any if near is None else near.any, self.language)
@@ -208,15 +244,33 @@ class RuleSet:
 
 
 def positive_terms(condition: Compiled) -> list[int]:
-    if isinstance(condition, AllOf):
+    if isinstance(condition, AllOf | OneOf):
         return [t for part in condition.parts for t in positive_terms(part)]
     return [] if isinstance(condition, CountOf) else list(condition.terms)
+
+
+def required_groups(condition: Compiled) -> tuple[frozenset[int], ...]:
+    """Term groups of which a sentence must hold one term each for `condition` to hold."""
+    if isinstance(condition, AllOf):
+        return tuple(group for part in condition.parts for group in required_groups(part))
+    if isinstance(condition, OneOf):  # one term of some alternative, unless one needs none
+        alternatives = [positive_terms(part) for part in condition.parts]
+        return () if not all(alternatives) else (frozenset(t for a in alternatives for t in a),)
+    return () if isinstance(condition, CountOf) else (frozenset(condition.terms),)
+
+
+def implied_groups(condition: Compiled) -> tuple[frozenset[int], ...]:
+    """The required groups that an anchor term's presence does not already satisfy."""
+    anchors = set(anchor_terms(condition))
+    return tuple(group for group in required_groups(condition) if not anchors <= group)
 
 
 def anchor_terms(condition: Compiled) -> tuple[int, ...]:
     """Terms of the first condition: one of them must match for the rule to match at all."""
     while isinstance(condition, AllOf):
         condition = condition.parts[0]
+    if isinstance(condition, OneOf):
+        return tuple(dict.fromkeys(t for part in condition.parts for t in anchor_terms(part)))
     return condition.terms if isinstance(condition, AnyOf) else ()
 
 

@@ -19,12 +19,15 @@ from warning.rules.compiler import (
     CompiledRule,
     CountOf,
     NearTo,
+    OneOf,
     RuleSet,
 )
 from warning.text import Tokens, is_number
 
 STARTS_CACHE_SIZE = 200_000
 Span = tuple[int, int]  # token indices [start, end)
+Starting = tuple[tuple[int, ...], tuple[int, ...]]  # one-word terms, phrases
+NOTHING: Starting = ((), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,7 @@ class RuleMatch:
     spans: tuple[Span, ...]
     factor: float = 1.0  # from context rules; 0 means cancelled
     contexts: tuple[str, ...] = ()  # ids of the context rules that weakened or cancelled it
-    excluded_by: str = ""  # the rule's own 'none' term that cancelled it here
+    excluded_by: str = ""  # the rule's own 'none' term (or words) that cancelled it here
 
     @property
     def weight(self) -> float:
@@ -52,13 +55,21 @@ class Hits(defaultdict):
 def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, Hits]:
     """Sentence index -> term id -> token spans, for every term occurrence in `tokens`."""
     found: dict[int, Hits] = defaultdict(Hits)
-    terms, sentence_of = rules.terms, tokens.sentence_of
+    terms, sentence_of, cache = rules.terms, tokens.sentence_of, rules.starts_cache
     for i, word in enumerate(tokens.words):
-        for term in _starting_at(rules, word):
-            patterns = terms[term]
-            end = i + 1 if len(patterns) == 1 else _term_end(patterns, tokens, i)
+        starting = cache.get(word)
+        if starting is None:
+            starting = _starting_at(rules, word)
+        if starting is NOTHING:
+            continue
+        hits = found[sentence_of[i]]
+        singles, phrases = starting
+        for term in singles:
+            hits[term].append((i, i + 1))
+        for term in phrases:
+            end = _term_end(terms[term], tokens, i)
             if end:
-                found[sentence_of[i]][term].append((i, end))
+                hits[term].append((i, end))
     for term, pattern in rules.regexes:
         for start, end in _regex_spans(pattern, tokens):
             found[tokens.sentence_of[start]][term].append((start, end))
@@ -87,13 +98,20 @@ def _regex_spans(pattern: re.Pattern[str], tokens: Tokens) -> list[Span]:
     return spans
 
 
-def _starting_at(rules: RuleSet, word: str) -> list[int]:
-    """Terms whose first word matches `word`; remembered per word (words repeat a lot)."""
-    cached = rules.starts_cache.get(word)
-    if cached is None:
-        cached = _candidates(rules, word)
-        if len(rules.starts_cache) < STARTS_CACHE_SIZE:
-            rules.starts_cache[word] = cached
+def _starting_at(rules: RuleSet, word: str) -> Starting:
+    """Terms whose first word matches `word`, one-word terms first, then phrases; remembered
+    per word (words repeat a lot)."""
+    candidates = _candidates(rules, word)
+    cached = (
+        (
+            tuple(t for t in candidates if len(rules.terms[t]) == 1),
+            tuple(t for t in candidates if len(rules.terms[t]) > 1),
+        )
+        if candidates
+        else NOTHING
+    )
+    if len(rules.starts_cache) < STARTS_CACHE_SIZE:
+        rules.starts_cache[word] = cached
     return cached
 
 
@@ -114,33 +132,39 @@ def _candidates(rules: RuleSet, word: str) -> list[int]:
 def _term_end(patterns: tuple, tokens: Tokens, start: int) -> int:
     """Token index just past the term if the whole term matches at `start`, else 0."""
     end = start + len(patterns)
-    if end > len(tokens) or tokens.sentence_of[end - 1] != tokens.sentence_of[start]:
+    words = tokens.words
+    if end > len(words) or not patterns[1].matches(words[start + 1]):  # most fail here
         return 0
-    for offset in range(1, len(patterns)):
-        if not patterns[offset].matches(tokens.words[start + offset]):
+    for offset in range(2, len(patterns)):
+        if not patterns[offset].matches(words[start + offset]):
             return 0
-    return end
+    return end if tokens.sentence_of[end - 1] == tokens.sentence_of[start] else 0
 
 
-def match_rules(rules: RuleSet, tokens: Tokens) -> list[RuleMatch]:
+def match_rules(
+    rules: RuleSet, tokens: Tokens, found: dict[int, Hits] | None = None
+) -> list[RuleMatch]:
     """Every (rule, sentence) that matched, in rule order then sentence order, with the
-    context rules of that sentence applied (a cancelled match stays, with factor 0)."""
-    found = find_terms(rules, tokens)
+    context rules of that sentence applied (a cancelled match stays, with factor 0).
+    `found`: the text's terms if already found (find_terms)."""
+    found = find_terms(rules, tokens) if found is None else found
     matches: list[RuleMatch] = []
+    by_term, all_rules = rules.rules_by_term, rules.rules
     for sentence, hits in sorted(found.items()):
-        candidates = sorted({r for term in hits for r in rules.rules_by_term.get(term, ())})
+        present = set(hits)
+        candidates = {r for term in present for r in by_term.get(term, ())}
         contexts = None
-        for index in candidates:
-            rule = rules.rules[index]
+        for index in candidates:  # in any order: matches are sorted at the end
+            rule = all_rules[index]
+            if not rule.may_match(present):
+                continue
             spans = evaluate(rule.condition, hits, [])
             if not spans or not _heavy_enough(rule, hits):
                 continue
             match = RuleMatch(rule, sentence, tuple(sorted(set(spans))))
-            blocked = rule.exclusions.intersection(hits)
-            if blocked:
-                matches.append(
-                    replace(match, factor=0.0, excluded_by=rules.term_text[min(blocked)])
-                )
+            excluded_by = _excluded_by(rules, rule, hits, spans, tokens)
+            if excluded_by:
+                matches.append(replace(match, factor=0.0, excluded_by=excluded_by))
                 continue
             if contexts is None:
                 contexts = [c for c in rules.contexts if evaluate(c.condition, hits, [])]
@@ -164,7 +188,9 @@ def _report_matches(rules: RuleSet, found: dict[int, Hits], tokens: Tokens) -> l
     for index in rules.report_rules:
         rule = rules.rules[index]
         spans = evaluate(rule.condition, merged, [])
-        if not spans or not rule.exclusions.isdisjoint(merged) or not _heavy_enough(rule, merged):
+        if not spans or not _heavy_enough(rule, merged):
+            continue
+        if _excluded_by(rules, rule, merged, spans, tokens):
             continue
         sentence = tokens.sentence_of[spans[0][0]]
         hits = found[sentence]
@@ -172,6 +198,21 @@ def _report_matches(rules: RuleSet, found: dict[int, Hits], tokens: Tokens) -> l
         match = RuleMatch(rule, sentence, tuple(sorted(set(spans))))
         matches.append(_with_context(match, contexts))
     return matches
+
+
+def _excluded_by(
+    rules: RuleSet, rule: CompiledRule, hits: Hits, spans: list[Span], tokens: Tokens
+) -> str:
+    """The `none` term, or the words of the `none` condition, that cancel the match; or ''."""
+    blocked = rule.exclusions.intersection(hits)
+    if blocked:
+        return rules.term_text[min(blocked)]
+    for veto in rule.vetoes:
+        found = evaluate(veto, hits, spans)
+        if found:
+            start, end = min(found)
+            return " ".join(tokens.words[start:end])
+    return ""
 
 
 def _heavy_enough(rule: CompiledRule, hits: Hits) -> bool:
@@ -190,6 +231,22 @@ def _with_context(match: RuleMatch, contexts: list[CompiledContext]) -> RuleMatc
     for context in applying:
         factor *= context.factor
     return replace(match, factor=factor, contexts=tuple(c.id for c in applying))
+
+
+def context_factors(rules: RuleSet, found: dict[int, Hits]) -> dict[int, dict[str, float]]:
+    """Sentence index -> signal -> the factor the context rules holding there give it, for
+    the sentences some context rule holds in (so the classifier's votes are weighed as rule
+    hits are). A context without `signals` is listed under every signal of the rule set."""
+    every = sorted({rule.signal for rule in rules.rules})
+    factors: dict[int, dict[str, float]] = {}
+    for sentence, hits in found.items():
+        for context in rules.contexts:
+            if not evaluate(context.condition, hits, []):
+                continue
+            here = factors.setdefault(sentence, {})
+            for signal in sorted(context.signals) or every:
+                here[signal] = here.get(signal, 1.0) * context.factor
+    return factors
 
 
 def matching_contexts(rules: RuleSet, tokens: Tokens) -> set[str]:
@@ -222,6 +279,10 @@ def evaluate(condition: Compiled, hits: Hits, anchor: list[Span]) -> list[Span] 
             if value >= condition.at_least
             and any(_close(other, span, condition.within, False) for other in anchor)
         ]
+        return spans or None
+    if isinstance(condition, OneOf):
+        held = [evaluate(part, hits, anchor) for part in condition.parts]
+        spans = [span for found in held if found for span in found]
         return spans or None
     return _evaluate_all(condition, hits)
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 
 from warning.config import Seconds
 from warning.levels import Severity
@@ -47,10 +55,11 @@ class Count(Strict):
 
 
 class Condition(Strict):
-    """Exactly one of: `any` (a term list), `all` (conditions), and inside an `all`, after
-    another condition: `near` (terms close by) or `count` (a large enough number close by)."""
+    """Exactly one of: `any` (a term list, or conditions of which one must hold), `all`
+    (conditions that must all hold), and inside an `all`, after another condition: `near`
+    (terms close by) or `count` (a large enough number close by)."""
 
-    any: Terms | None = None
+    any: TermsOrConditions | None = None
     all: Annotated[list[Condition], Field(min_length=1)] | None = None
     near: Near | None = None
     count: Count | None = None
@@ -65,6 +74,33 @@ class Condition(Strict):
         return self
 
 
+Alternatives = Annotated[list[Condition], Field(min_length=1)]
+
+
+def _shape(value: object) -> str | None:
+    """Which kind an `any` or `none` is, so that an error speaks of that kind only: a
+    mapping of languages, a list of conditions (mappings), or of terms; None if mixed."""
+    if isinstance(value, dict):
+        return "languages"
+    if not isinstance(value, list):
+        return "terms"
+    kinds = {isinstance(item, dict | BaseModel) for item in value}
+    return None if len(kinds) > 1 else "conditions" if kinds == {True} else "terms"
+
+
+TermsOrConditions = Annotated[
+    Annotated[TermList, Tag("terms")]
+    | Annotated[dict[Language, TermList], Tag("languages"), Field(min_length=1)]
+    | Annotated[Alternatives, Tag("conditions")],
+    Discriminator(
+        _shape,
+        custom_error_type="mixed",
+        custom_error_message="a list of terms or a list of conditions, not both",
+    ),
+]
+Condition.model_rebuild()
+
+
 class RuleTests(Strict):
     match: Annotated[list[TestText], Field(min_length=1)]
     no_match: list[TestText] = []
@@ -73,7 +109,7 @@ class RuleTests(Strict):
 class Conditional(Strict):
     """What rules and context rules share: exactly one of `any` or `all`, and tests."""
 
-    any: Terms | None = None
+    any: TermsOrConditions | None = None
     all: Annotated[list[Condition], Field(min_length=1)] | None = None
     tests: RuleTests
 
@@ -91,7 +127,9 @@ class Conditional(Strict):
 class Rule(Conditional):
     id: Annotated[str, StringConstraints(pattern=RULE_ID)]
     description: str
-    none: Terms = []
+    # Cancels the rule in a sentence that holds one of these terms, or one of these
+    # conditions (a `near` or `count` there is measured from what the rule matched).
+    none: TermsOrConditions = []
     weight: float = Field(0.5, gt=0, le=1)
     scope: Literal["sentence", "report"] = "sentence"  # where all conditions must hold together
     # Weighted keywords: the distinct terms of the rule found together must weigh at least
@@ -164,6 +202,11 @@ def terms_for(terms: Terms | None, language: str) -> list[str] | None:
     if terms is None or isinstance(terms, list):
         return terms
     return terms.get(language, terms.get("en"))
+
+
+def is_alternatives(value: object) -> bool:
+    """True for an `any` or `none` that lists conditions rather than terms."""
+    return isinstance(value, list) and bool(value) and isinstance(value[0], Condition)
 
 
 def languages_of(value: object) -> set[str]:
