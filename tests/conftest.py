@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -143,3 +145,74 @@ def write_config(folder: Path, channels: dict[str, dict] | None = None, **extra:
     path = folder / "config.yaml"
     path.write_text(json.dumps(config, indent=2))  # JSON is YAML
     return path
+
+
+@dataclass
+class Page:
+    body: bytes | Callable[[], Iterator[bytes]]  # bytes, or chunks produced as sent
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+
+
+@dataclass
+class Site:
+    """A real HTTP server on 127.0.0.1 serving `pages` by path (query ignored); records every
+    request. An ETag header on a page makes it answer 304 to a matching If-None-Match."""
+
+    port: int
+    pages: dict[str, Page] = field(default_factory=dict)
+    requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+def site():  # noqa: ANN201
+    served = Site(free_port())
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length", 0) or 0)
+            body = self.rfile.read(length) if length else b""
+            served.requests.append((self.command, self.path, dict(self.headers), body))
+            page = served.pages.get(self.path.split("?", 1)[0])
+            if page is None:
+                page = Page(b"not found", 404)
+            time.sleep(page.delay)
+            etag = page.headers.get("ETag")
+            if etag and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(page.status)
+            for key, value in page.headers.items():
+                self.send_header(key, value)
+            if callable(page.body):
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    for chunk in page.body():
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.write(b"0\r\n\r\n")
+                return
+            self.send_header("Content-Length", str(len(page.body)))
+            self.end_headers()
+            self.wfile.write(page.body)
+
+        do_GET = do_POST = _answer  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", served.port), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served
+    server.shutdown()
+    server.server_close()

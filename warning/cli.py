@@ -13,6 +13,7 @@ from rich.table import Table
 
 from warning.classifier import cross_validate, load_examples
 from warning.cli_rules import rules_app
+from warning.cli_sources import sources
 from warning.cliutil import (
     DEFAULT_CONFIG,
     SEVERITY_STYLE,
@@ -36,6 +37,7 @@ app = typer.Typer(
 classifier_app = typer.Typer(no_args_is_help=True, help="The signal classifier.")
 app.add_typer(classifier_app, name="classifier")
 app.add_typer(rules_app, name="rules")
+app.command()(sources)
 
 
 @app.command()

@@ -68,15 +68,71 @@ class ReloadSettings(Strict):
     enabled: bool = True
 
 
-class FolderSourceSettings(Strict):
-    name: str
+MB = 1024 * 1024
+SourceName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
+class SourceBase(Strict):
+    name: SourceName
+    every: Seconds = 300.0  # how often it is polled
+    timeout: Seconds = 20.0  # per HTTP request
+    max_bytes: int = Field(5 * MB, ge=1024)  # a larger response or file is refused
+
+
+class FolderSourceSettings(SourceBase):
+    """Files dropped in a folder: .txt, .html/.htm, .json (one report or a list), .eml."""
+
     kind: Literal["folder"]
     path: Path
     every: Seconds = 60.0
-    pattern: str = "*.txt"
+    pattern: str = "*"  # which file names are read (those with a known suffix)
+    # move: a read file goes to done/ (or failed/, with the reason beside it); keep: it
+    # stays, and is read again each poll (a report with the same text is stored once)
+    after: Literal["move", "keep"] = "move"
 
 
-SourceSettings = Annotated[FolderSourceSettings, Field(discriminator="kind")]
+class RssSourceSettings(SourceBase):
+    """An RSS 0.9x/1.0/2.0 or Atom feed, fetched with conditional GET."""
+
+    kind: Literal["rss"]
+    url: str
+    # the item's link is fetched for the whole article when the feed carries only a
+    # summary (auto: when the item's text is under 500 characters), always, or never
+    full_text: Literal["auto", "always", "never"] = "auto"
+
+
+class ReliefWebSourceSettings(SourceBase):
+    """The ReliefWeb v1 reports API: POST {url}?appname=... with a query, newest first."""
+
+    kind: Literal["reliefweb"]
+    url: str = "https://api.reliefweb.int/v1/reports"
+    appname: str
+    query: str = ""  # ReliefWeb query syntax, e.g. "country:Sudan AND theme:Protection"
+    every: Seconds = 900.0
+    page_size: int = Field(50, ge=1, le=1000)
+    max_pages: int = Field(5, ge=1)
+
+
+class HttpSourceSettings(SourceBase):
+    """Reports POSTed to /api/reports with `Authorization: Bearer <token>`."""
+
+    kind: Literal["http"]
+    token: str = Field(repr=False, min_length=16)  # write ${NAME}: it is a secret
+    max_bytes: int = Field(1 * MB, ge=1024)
+
+
+SourceSettings = Annotated[
+    FolderSourceSettings | RssSourceSettings | ReliefWebSourceSettings | HttpSourceSettings,
+    Field(discriminator="kind"),
+]
+
+
+class WebSettings(Strict):
+    """The web app (POST /api/reports; review pages later) served inside `warning run`."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)  # 0: any free port
 
 
 class ChannelSettings(Strict):
@@ -98,20 +154,22 @@ class Settings(Strict):
     alerts: AlertSettings = AlertSettings()
     delivery: DeliverySettings = DeliverySettings()
     reload: ReloadSettings = ReloadSettings()
+    web: WebSettings = WebSettings()
     sources: list[SourceSettings] = []
     channels: dict[str, ChannelSettings] = {}
     secrets: frozenset[str] = Field(frozenset(), exclude=True, repr=False)
 
     @field_validator("sources")
     @classmethod
-    def _unique_source_names(
-        cls, sources: list[FolderSourceSettings]
-    ) -> list[FolderSourceSettings]:
+    def _unique_source_names(cls, sources: list[SourceSettings]) -> list[SourceSettings]:
         names = [source.name for source in sources]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"duplicate source name(s): {', '.join(duplicates)}")
         return sources
+
+    def source(self, name: str) -> SourceBase:
+        return next(s for s in self.sources if s.name == name)
 
     def redact(self, text: str) -> str:
         """`text` with every secret value and channel URL replaced by '***'."""
@@ -153,7 +211,12 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
         and url != "sqlite:///:memory:"
     ):
         url = f"sqlite:///{(base / url.removeprefix('sqlite:///')).resolve()}"
-    sources = [s.model_copy(update={"path": resolved(s.path)}) for s in settings.sources]
+    sources = [
+        s.model_copy(update={"path": resolved(s.path)})
+        if isinstance(s, FolderSourceSettings)
+        else s
+        for s in settings.sources
+    ]
     return settings.model_copy(
         update={
             "database": DatabaseSettings(url=url),

@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from warning.pipeline import Service
 from warning.reload import Reloader
+from warning.web import WebServer, create_app
 
 log = logging.getLogger(__name__)
 DELIVERY_EVERY = 15.0  # seconds between retries of failed deliveries
@@ -48,7 +49,7 @@ def reload_job(reloader: Reloader, scheduler: BackgroundScheduler) -> None:
 
 def schedule_sources(scheduler: BackgroundScheduler, service: Service) -> None:
     """One interval job per configured source; jobs of sources no longer configured go."""
-    wanted = {f"source:{s.name}": s for s in service.settings.sources}
+    wanted = {f"source:{s.name}": s for s in service.settings.sources if s.name in service.sources}
     for job in scheduler.get_jobs():
         if job.id.startswith("source:") and job.id not in wanted:
             job.remove()
@@ -99,6 +100,17 @@ def build_scheduler(service: Service, config: Path | None) -> BackgroundSchedule
     return scheduler
 
 
+def start_web(service: Service) -> WebServer | None:
+    """Serve the web app (POST /api/reports) when it is enabled or an `http` source wants it."""
+    settings = service.settings
+    if not (settings.web.enabled or any(s.kind == "http" for s in settings.sources)):
+        return None
+    server = WebServer(create_app(settings, service.intake), settings.web.host, settings.web.port)
+    server.start()
+    log.info("web app listening on %s", server.url)
+    return server
+
+
 def run_forever(service: Service, config: Path | None = None) -> None:
     """Run until SIGTERM or SIGINT; finish the job under way, then return."""
     stop = threading.Event()
@@ -109,6 +121,7 @@ def run_forever(service: Service, config: Path | None = None) -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     scheduler = build_scheduler(service, config)
+    web = start_web(service)
     scheduler.start()
     log.info(
         "running: %d source(s), %d channel(s); Ctrl-C to stop",
@@ -119,6 +132,8 @@ def run_forever(service: Service, config: Path | None = None) -> None:
         while not stop.wait(0.5):
             pass
     finally:
+        if web is not None:
+            web.stop()
         scheduler.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

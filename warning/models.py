@@ -27,11 +27,32 @@ class Report(SQLModel, table=True):
     signals: str = ""  # fired signals, comma-separated (set when scored)
     country: str = Field(default="", index=True)  # the main place's country code
     towns: str = ""  # the main place's towns, "|"-separated
+    published_at: datetime | None = None  # when the outlet published it, if it says
+    outlet: str = ""  # who published it, if known (a feed's title, an email's sender)
+    canonical_url: str = Field(default="", index=True)  # the URL without tracking parts
+
+
+class SourceState(SQLModel, table=True):
+    """A source's health and what it remembers between polls."""
+
+    name: str = Field(primary_key=True)
+    last_run_at: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    failures: int = 0  # consecutive failed polls (back-off doubles with each)
+    next_run_at: datetime | None = None  # not polled before this (back-off)
+    items_seen: int = 0  # in the last successful poll
+    items_new: int = 0
+    total_new: int = 0
+    etag: str = ""
+    last_modified: str = ""
+    cursor: str = ""
 
 
 class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    report_id: int = Field(foreign_key="report.id", unique=True)
+    report_id: int = Field(foreign_key="report.id", unique=True)  # the report that raised it
     created_at: datetime = Field(default_factory=utcnow, index=True)
     severity: str = Field(index=True)
     severity_rank: int = 0

@@ -8,18 +8,20 @@ takes unscored reports, deliveries are claimed before they are sent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from warning.classifier import load_classifier
 from warning.config import Settings
 from warning.decide import escalate, window
-from warning.models import Alert, Delivery, Report, utcnow
+from warning.fetch import FetchError
+from warning.models import Alert, Delivery, Report, SourceState, utcnow
 from warning.notify import Notifier
 from warning.places import Gazetteer
 from warning.rules.pack import load_pack
 from warning.score import Assessment, Scorer
-from warning.sources import SOURCES, Source
+from warning.sources import SOURCES, Incoming, Memo, Poll, Source, Stored
 from warning.store import Store
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,12 @@ class PollOutcome:
     new: int = 0
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
+    skipped: bool = False  # backing off after failures
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives times back without their zone; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -53,44 +61,103 @@ class RunSummary:
     failed: int = 0
 
 
+def polled_sources(settings: Settings) -> dict[str, Source]:
+    """The configured sources that are polled (all kinds but `http`, which is POSTed to)."""
+    return {s.name: SOURCES[s.kind](s) for s in settings.sources if s.kind in SOURCES}
+
+
 class Service:
     def __init__(self, settings: Settings, store: Store, scorer: Scorer, notifier: Notifier):
         self.settings = settings
         self.store = store
         self.scorer = scorer
         self.notifier = notifier
-        self.sources: dict[str, Source] = {s.name: SOURCES[s.kind](s) for s in settings.sources}
+        self.sources: dict[str, Source] = polled_sources(settings)
 
     def reload(self, settings: Settings, scorer: Scorer) -> None:
         """Swap in a new, already validated configuration; the store stays."""
         self.settings = settings
         self.scorer = scorer
         self.notifier = Notifier(settings)
-        self.sources = {s.name: SOURCES[s.kind](s) for s in settings.sources}
+        self.sources = polled_sources(settings)
 
-    def poll(self, name: str) -> PollOutcome:
-        """Read one source and store what is new. A failing source only fails itself."""
+    def poll(self, name: str, force: bool = False) -> PollOutcome:
+        """Read one source and store what is new. A failing source only fails itself: its
+        error is recorded and it is left alone for a doubling back-off (at most 1 h);
+        `force` polls it even then."""
         outcome = PollOutcome(name)
-        try:
-            polled = self.sources[name].poll()
-        except Exception as exc:  # a source bug must not stop the daemon
-            log.exception("source %s: poll failed", name)
-            outcome.errors.append(f"{name}: poll failed: {type(exc).__name__}: {exc}")
+        state = self.store.source_state(name)
+        now = utcnow()
+        if not force and state.next_run_at and _aware(state.next_run_at) > now:
+            outcome.skipped = True
             return outcome
+        source = self.sources[name]
+        memo = Memo(state.etag, state.last_modified, state.cursor)
+        state.last_run_at = now
+        try:
+            polled = source.poll(memo, lambda ref: self.store.knows(name, ref))
+        except Exception as exc:  # a broken feed or a source bug must not stop the daemon
+            self._record_failure(state, exc, outcome)
+            return outcome
+        stored = self.intake(name, polled.reports)
+        outcome.new = sum(not s.duplicate for s in stored)
+        outcome.duplicates = len(stored) - outcome.new
         outcome.errors.extend(polled.errors)
-        for error in polled.errors:
-            log.warning("source %s: %s", name, error)
-        for item in polled.reports:
-            report = Report(
-                source=name, ref=item.ref, url=item.url, title=item.title, text=item.text
-            )
-            if self.store.add_report(report) is None:
-                outcome.duplicates += 1
-            else:
-                outcome.new += 1
+        outcome.errors.extend(getattr(source, "settle", lambda _stored: [])(stored))
+        for error in outcome.errors:
+            log.warning("source %s: %s", name, self.settings.redact(error))
+        self._record_success(state, polled, outcome)
         if outcome.new or outcome.duplicates:
             log.info("source %s: %d new, %d already seen", name, outcome.new, outcome.duplicates)
         return outcome
+
+    def intake(self, name: str, items: Sequence[Incoming]) -> list[Stored]:
+        """Store reports from source `name` (any kind: polled or POSTed); duplicates of
+        stored reports are recognised, not stored again."""
+        stored = []
+        for item in items:
+            report = Report(
+                source=name,
+                ref=item.ref,
+                url=item.url,
+                title=item.title,
+                text=item.text,
+                published_at=item.published,
+                outlet=item.outlet,
+            )
+            report_id, duplicate = self.store.add_report(report)
+            stored.append(Stored(item.ref, report_id, duplicate))
+        return stored
+
+    def _record_failure(self, state: SourceState, exc: Exception, outcome: PollOutcome) -> None:
+        reason = self.settings.redact(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
+        if not isinstance(exc, FetchError):
+            log.exception("source %s: poll failed", state.name)
+        state.failures += 1
+        state.last_error, state.last_error_at = reason, state.last_run_at
+        every = timedelta(seconds=self.settings.source(state.name).every)
+        delay = min(every * 2 ** (state.failures - 1), max(every, MAX_RETRY_DELAY))
+        state.next_run_at = state.last_run_at + delay
+        self.store.record_poll(state)
+        outcome.errors.append(f"{state.name}: poll failed: {reason}")
+        log.error(
+            "source %s: poll failed (%d in a row; next try in %s): %s",
+            state.name,
+            state.failures,
+            delay,
+            reason,
+        )
+
+    def _record_success(self, state: SourceState, polled: Poll, outcome: PollOutcome) -> None:
+        state.failures, state.next_run_at = 0, None
+        state.last_success = state.last_run_at
+        state.items_seen, state.items_new = polled.seen, outcome.new
+        state.total_new += outcome.new
+        state.etag, state.last_modified = polled.memo.etag, polled.memo.last_modified
+        state.cursor = polled.memo.cursor
+        if polled.errors:
+            state.last_error, state.last_error_at = polled.errors[-1], state.last_run_at
+        self.store.record_poll(state)
 
     def score_pending(self) -> list[Alert]:
         """Score every stored, unscored report; record alerts and their pending deliveries."""

@@ -11,11 +11,12 @@ from pathlib import Path
 from sqlalchemy import event, func, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, create_engine, or_, select
+from sqlmodel import Session, SQLModel, and_, create_engine, or_, select
 
 from warning.decide import Recent
+from warning.dedupe import canonical_url
 from warning.levels import Severity
-from warning.models import Alert, Attempt, Delivery, DeliveryStatus, Report, utcnow
+from warning.models import Alert, Attempt, Delivery, DeliveryStatus, Report, SourceState, utcnow
 from warning.score import Assessment
 from warning.text import normalise
 
@@ -53,16 +54,62 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def add_report(self, report: Report) -> Report | None:
-        """Store a new report; None if one with the same content is already stored."""
+    def add_report(self, report: Report) -> tuple[int, bool]:
+        """Store a new report: (its id, False); or (the stored one's id, True) if a report
+        with the same content, or from the same canonical URL, is already stored."""
         report.content_hash = content_hash(report.text)
+        report.canonical_url = canonical_url(report.url)
         with Session(self.engine, expire_on_commit=False) as session:
+            existing = self._same_report(session, report)
+            if existing is not None:
+                return existing, True
             session.add(report)
             try:
                 session.commit()
-            except IntegrityError:
-                return None
-            return report
+            except IntegrityError:  # stored meanwhile by another instance
+                session.rollback()
+                return self._same_report(session, report) or 0, True
+            return report.id, False
+
+    @staticmethod
+    def _same_report(session: Session, report: Report) -> int | None:
+        query = select(Report.id).where(Report.content_hash == report.content_hash)
+        if report.canonical_url:
+            query = select(Report.id).where(
+                or_(
+                    Report.content_hash == report.content_hash,
+                    Report.canonical_url == report.canonical_url,
+                )
+            )
+        return session.exec(query.limit(1)).first()
+
+    def knows(self, source: str, ref: str) -> bool:
+        """Whether `source` already gave a report with this ref (or URL)."""
+        url = canonical_url(ref)
+        with Session(self.engine) as session:
+            query = select(Report.id).where(Report.source == source, Report.ref == ref)
+            if url:
+                query = select(Report.id).where(
+                    or_(
+                        and_(Report.source == source, Report.ref == ref),
+                        Report.canonical_url == url,
+                    )
+                )
+            return session.exec(query.limit(1)).first() is not None
+
+    def source_state(self, name: str) -> SourceState:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(SourceState, name) or SourceState(name=name)
+
+    def source_states(self) -> dict[str, SourceState]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return {state.name: state for state in session.exec(select(SourceState))}
+
+    def record_poll(self, state: SourceState) -> None:
+        """Save a source's health and memo after a poll (the reports are stored first)."""
+        with Session(self.engine) as session:
+            session.merge(state)
+            session.commit()
 
     def unscored_reports(self, limit: int = 500) -> list[Report]:
         with Session(self.engine, expire_on_commit=False) as session:

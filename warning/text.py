@@ -172,5 +172,15 @@ def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
     )
 
 
+def title_of(text: str, fallback: str) -> str:
+    """The first line that reads like a headline (three words or more), else the first line,
+    else `fallback`; at most 300 characters."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    headline = next(
+        (line for line in lines if len(line.split()) >= 3), lines[0] if lines else fallback
+    )
+    return headline[:300]
+
+
 def is_number(word: str) -> bool:
     return word[0].isdigit() or word in NUMBER_WORDS

@@ -1,8 +1,10 @@
-"""What every source hands the pipeline."""
+"""What every source hands the pipeline, and what the pipeline hands back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -14,17 +16,48 @@ class Incoming:
     title: str
     text: str
     url: str = ""
+    published: datetime | None = None  # tz-aware UTC, when the source says
+    outlet: str = ""  # who published it (a feed's or page's site), when known
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """What a source remembers between polls (kept in the store, so it survives restarts)."""
+
+    etag: str = ""
+    last_modified: str = ""
+    cursor: str = ""  # e.g. the newest date seen
 
 
 @dataclass(frozen=True)
 class Poll:
     reports: list[Incoming] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one line each, naming the item
+    seen: int = 0  # items the source looked at, new or not
+    memo: Memo = Memo()  # to remember once these reports are stored
+
+
+# Whether a report with this URL (or ref) from this source is already stored.
+Known = Callable[[str], bool]
 
 
 class Source(Protocol):
     name: str
 
-    def poll(self) -> Poll:
-        """Everything the source has now; never raises for a bad item (it goes in errors)."""
+    def poll(self, memo: Memo, known: Known) -> Poll:
+        """Everything new the source has now; never raises for a bad item (it goes in
+        errors). Raising means the whole source failed this time (it is retried later)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What became of one incoming report: its id, and whether it was already stored."""
+
+    ref: str
+    report_id: int
+    duplicate: bool
+
+
+# The pipeline's entry for reports from any source: (source name, reports) -> outcomes.
+Intake = Callable[[str, Sequence[Incoming]], list[Stored]]
