@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -240,3 +245,49 @@ def test_reliefweb_garbage_is_a_source_error(tmp_path: Path, site: Site) -> None
     assert outcome.errors == [
         "rw: poll failed: not a ReliefWeb reports response: 'data' is not a list"
     ]
+
+
+def test_a_poll_killed_half_way_loses_and_repeats_nothing(tmp_path: Path, site: Site) -> None:
+    count = 30
+    items = []
+    for n in range(count):
+        text = f"Report {n}: the council of district {n} approved {n * 7} new bus routes. " * 3
+        site.pages[f"/story/{n}"] = Page(
+            f"<html><body><article><p>{text}</p><p>{text}</p></article></body></html>".encode(),
+            headers={"Content-Type": "text/html"},
+            delay=0.1,
+        )
+        items.append(item(site.url(f"/story/{n}"), f"Story {n}", "Summary only."))
+    site.pages["/feed"] = Page(rss(items))
+    inbox_files = {
+        f"note{n}.txt": f"Field note {n}: the market reopened in town {n}." for n in range(5)
+    }
+    config = feed_config(tmp_path, [{"name": "news", "kind": "rss", "url": site.url("/feed")}])
+    data = json.loads(config.read_text())
+    data["sources"].append({"name": "inbox", "kind": "folder", "path": "inbox", "every": "1s"})
+    config.write_text(json.dumps(data))
+    for name, text in inbox_files.items():
+        (tmp_path / "inbox" / name).write_text(text)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "warning", "run", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while sum(r[1].startswith("/story/") for r in site.requests) < count // 2:
+            assert time.monotonic() < deadline, "the daemon never got half-way"
+            time.sleep(0.05)
+    finally:
+        daemon.send_signal(signal.SIGKILL)  # no clean shutdown: half-way through the feed
+        daemon.wait(10)
+    result = run_cli("run", "--once", "--config", str(config))
+    assert result.code == 0, result.stderr
+    with sqlite3.connect(tmp_path / "warning.db") as db:
+        refs = [ref for (ref,) in db.execute("SELECT ref FROM report WHERE source = 'news'")]
+        files = db.execute("SELECT count(*) FROM report WHERE source = 'inbox'").fetchone()[0]
+    assert sorted(refs) == sorted(site.url(f"/story/{n}") for n in range(count))
+    assert files == len(inbox_files)
+    assert sorted(p.name for p in (tmp_path / "inbox" / "done").iterdir()) == sorted(inbox_files)
+    assert sources_json(config)["news"]["last_success"]

@@ -176,7 +176,9 @@ def alerts(
     if as_json:
         print(json.dumps([_alert_json(row) for row in rows], ensure_ascii=False, default=str))
         return
-    table = Table("#", "time (UTC)", "severity", "signals", "place", "title", "delivery")
+    table = Table(
+        "#", "time (UTC)", "severity", "signals", "place", "title", "reports/sources", "delivery"
+    )
     for row in rows:
         a = row.alert
         table.add_row(
@@ -186,6 +188,7 @@ def alerts(
             a.signals.replace(",", ", "),
             a.place,
             a.title[:60],
+            f"{a.reports}/{a.sources}",
             row.delivery_state,
         )
     out.print(table if rows else "no alerts yet")
@@ -202,6 +205,10 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
         "title": a.title,
         "url": a.url,
         "report_id": a.report_id,
+        "event_id": a.event_id,
+        "reports": a.reports,
+        "sources": a.sources,
+        "updated": a.updated_at.isoformat() if a.updated_at else None,
         "deliveries": [
             {
                 "channel": d.channel,

@@ -63,6 +63,14 @@ class DeliverySettings(Strict):
     timeout: Seconds = 30.0
 
 
+class EventSettings(Strict):
+    """How reports join one event (and one alert)."""
+
+    window: Seconds = 72 * 3600.0  # same signals, same place, within this: one event
+    similar: float = Field(0.5, gt=0, le=1)  # near-duplicate text (estimated Jaccard)
+    verbatim: float = Field(0.8, gt=0, le=1)  # copies of one wire story: one source
+
+
 class ReloadSettings(Strict):
     every: Seconds = 5.0  # how often `warning run` looks for edits to config and rules
     enabled: bool = True
@@ -154,6 +162,7 @@ class Settings(Strict):
     alerts: AlertSettings = AlertSettings()
     delivery: DeliverySettings = DeliverySettings()
     reload: ReloadSettings = ReloadSettings()
+    events: EventSettings = EventSettings()
     web: WebSettings = WebSettings()
     sources: list[SourceSettings] = []
     channels: dict[str, ChannelSettings] = {}

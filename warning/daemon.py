@@ -15,12 +15,14 @@ from pathlib import Path
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from warning.config import Settings
 from warning.pipeline import Service
 from warning.reload import Reloader
+from warning.sources import Intake
 from warning.web import WebServer, create_app
 
 log = logging.getLogger(__name__)
-DELIVERY_EVERY = 15.0  # seconds between retries of failed deliveries
+PENDING_EVERY = 2.0  # seconds between looks for unscored reports and due deliveries
 
 
 def source_job(service: Service, name: str) -> None:
@@ -32,17 +34,20 @@ def source_job(service: Service, name: str) -> None:
         log.exception("source %s: run failed", name)
 
 
-def delivery_job(service: Service) -> None:
+def pending_job(service: Service) -> None:
+    """Score what arrived without a poll (POSTed reports) and send what is due."""
     try:
+        service.score_pending()
         service.deliver_due()
     except Exception:
-        log.exception("delivery run failed")
+        log.exception("scoring or delivery run failed")
 
 
-def reload_job(reloader: Reloader, scheduler: BackgroundScheduler) -> None:
+def reload_job(reloader: Reloader, scheduler: BackgroundScheduler, web: Web) -> None:
     try:
         if reloader.check():
             schedule_sources(scheduler, reloader.service)
+            web.sync(reloader.service.settings, reloader.service.intake)
     except Exception:
         log.exception("reload failed; the last good configuration keeps running")
 
@@ -72,15 +77,15 @@ def schedule_sources(scheduler: BackgroundScheduler, service: Service) -> None:
         )
 
 
-def build_scheduler(service: Service, config: Path | None) -> BackgroundScheduler:
+def build_scheduler(service: Service, config: Path | None, web: Web) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone="UTC")
     schedule_sources(scheduler, service)
     scheduler.add_job(
-        delivery_job,
+        pending_job,
         "interval",
         args=(service,),
-        seconds=DELIVERY_EVERY,
-        id="deliveries",
+        seconds=PENDING_EVERY,
+        id="pending",
         coalesce=True,
         max_instances=1,
         misfire_grace_time=None,
@@ -90,7 +95,7 @@ def build_scheduler(service: Service, config: Path | None) -> BackgroundSchedule
         scheduler.add_job(
             reload_job,
             "interval",
-            args=(reloader, scheduler),
+            args=(reloader, scheduler, web),
             seconds=service.settings.reload.every,
             id="reload",
             coalesce=True,
@@ -100,15 +105,31 @@ def build_scheduler(service: Service, config: Path | None) -> BackgroundSchedule
     return scheduler
 
 
-def start_web(service: Service) -> WebServer | None:
-    """Serve the web app (POST /api/reports) when it is enabled or an `http` source wants it."""
-    settings = service.settings
-    if not (settings.web.enabled or any(s.kind == "http" for s in settings.sources)):
-        return None
-    server = WebServer(create_app(settings, service.intake), settings.web.host, settings.web.port)
-    server.start()
-    log.info("web app listening on %s", server.url)
-    return server
+class Web:
+    """The web app (POST /api/reports), served while it is enabled or an `http` source
+    wants it; restarted when a reload changes its settings or the `http` sources."""
+
+    def __init__(self) -> None:
+        self.server: WebServer | None = None
+        self.serving: tuple = ()
+
+    def sync(self, settings: Settings, intake: Intake) -> None:
+        wanted = (settings.web, tuple(s for s in settings.sources if s.kind == "http"))
+        if wanted == self.serving:
+            return
+        self.stop()
+        self.serving = wanted
+        if settings.web.enabled or wanted[1]:
+            self.server = WebServer(
+                create_app(settings, intake), settings.web.host, settings.web.port
+            )
+            self.server.start()
+            log.info("web app listening on %s", self.server.url)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
 
 
 def run_forever(service: Service, config: Path | None = None) -> None:
@@ -120,8 +141,9 @@ def run_forever(service: Service, config: Path | None = None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    scheduler = build_scheduler(service, config)
-    web = start_web(service)
+    web = Web()
+    web.sync(service.settings, service.intake)
+    scheduler = build_scheduler(service, config, web)
     scheduler.start()
     log.info(
         "running: %d source(s), %d channel(s); Ctrl-C to stop",
@@ -132,8 +154,7 @@ def run_forever(service: Service, config: Path | None = None) -> None:
         while not stop.wait(0.5):
             pass
     finally:
-        if web is not None:
-            web.stop()
+        web.stop()
         scheduler.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -1,11 +1,15 @@
 """Decisions that look beyond one report: severity raised by what recent reports about the
-same place said (severity rules with `across`). Pure: the caller fetches the recent reports."""
+same place said (severity rules with `across`), and the alert lifecycle (one alert per
+event, raised or updated). Pure: the caller fetches and stores."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from warning.levels import Severity
+from warning.models import Alert, Event, Report, utcnow
 from warning.rules.model import SeverityRule
 from warning.score import Assessment
 
@@ -55,3 +59,67 @@ def escalate(
     if best == assessment.severity:
         return assessment
     return replace(assessment, severity=best, why=why)
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    """Who gets what: the least severity logged as an alert, each channel's least severity,
+    and when two reports are copies of one story."""
+
+    alert_from: Severity
+    channels: dict[str, Severity]
+    verbatim: float = 0.8
+
+
+@dataclass(frozen=True)
+class AlertChange:
+    alert: Alert
+    created: bool  # a new alert; else an update of its event's alert
+    raised: bool = False  # the update raised its severity
+
+
+def decide_alert(
+    existing: Alert | None,
+    event: Event,
+    report: Report,
+    assessment: Assessment,
+    policy: AlertPolicy,
+) -> AlertChange | None:
+    """One alert per event: a new one when the report is severe enough and its event has
+    none; else the event's alert updated (counts; severity, quotes and title too when this
+    report is more severe). None: no alert."""
+    severity = assessment.severity
+    if existing is None:
+        if severity == Severity.none or not severity.at_least(policy.alert_from):
+            return None
+        change = AlertChange(Alert(event_id=event.id, assessment=""), created=True)
+        describe(change.alert, report, assessment)
+    else:
+        raised = severity.rank > existing.severity_rank
+        if raised:
+            describe(existing, report, assessment)
+        existing.updated_at = utcnow()
+        change = AlertChange(existing, created=False, raised=raised)
+    change.alert.reports, change.alert.sources = event.reports, event.sources
+    return change
+
+
+def channels_owed(severity: Severity, policy: AlertPolicy, already: set[str]) -> list[str]:
+    """Channels that want an alert of `severity` and have no delivery of it yet."""
+    return [
+        name
+        for name, minimum in policy.channels.items()
+        if name not in already and severity.at_least(minimum)
+    ]
+
+
+def describe(alert: Alert, report: Report, assessment: Assessment) -> None:
+    """The alert as its strongest report tells it."""
+    alert.report_id = report.id
+    alert.severity = assessment.severity.value
+    alert.severity_rank = assessment.severity.rank
+    alert.place = assessment.place
+    alert.title = report.title
+    alert.url = report.url
+    alert.signals = ",".join(s.name for s in assessment.signals)
+    alert.assessment = json.dumps(assessment.to_json(), ensure_ascii=False)

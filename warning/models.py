@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -30,6 +30,22 @@ class Report(SQLModel, table=True):
     published_at: datetime | None = None  # when the outlet published it, if it says
     outlet: str = ""  # who published it, if known (a feed's title, an email's sender)
     canonical_url: str = Field(default="", index=True)  # the URL without tracking parts
+    fingerprint: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # MinHash
+    event_id: int | None = Field(default=None, index=True)  # set when scored, if it fired
+
+
+class Event(SQLModel, table=True):
+    """Reports about one happening: near-duplicates of each other, or the same signals about
+    the same place within a window. It has at most one alert, updated as reports join."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+    country: str = Field(default="", index=True)
+    towns: str = ""  # "|"-separated: every joined report's main towns
+    signals: str = ""  # comma-separated: every joined report's fired signals
+    reports: int = 0
+    sources: int = 0  # independent sources: syndicated copies of one story count once
 
 
 class SourceState(SQLModel, table=True):
@@ -52,7 +68,11 @@ class SourceState(SQLModel, table=True):
 
 class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    report_id: int = Field(foreign_key="report.id", unique=True)  # the report that raised it
+    report_id: int = Field(foreign_key="report.id", unique=True)  # its strongest report
+    event_id: int | None = Field(default=None, index=True)  # one alert per event
+    updated_at: datetime | None = None  # when a later report of its event changed it
+    reports: int = 1  # its event's reports
+    sources: int = 1  # and independent sources among them
     created_at: datetime = Field(default_factory=utcnow, index=True)
     severity: str = Field(index=True)
     severity_rank: int = 0

@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from warning.classifier import load_classifier
 from warning.config import Settings
-from warning.decide import escalate, window
+from warning.decide import AlertChange, AlertPolicy, escalate, window
+from warning.dedupe import fingerprint
+from warning.events import EventFinder
 from warning.fetch import FetchError
 from warning.models import Alert, Delivery, Report, SourceState, utcnow
 from warning.notify import Notifier
@@ -61,6 +63,22 @@ class RunSummary:
     failed: int = 0
 
 
+def _log_alert(change: AlertChange) -> None:
+    alert = change.alert
+    what = "ALERT" if change.created else "ALERT RAISED" if change.raised else "alert updated"
+    log.warning(
+        "%s #%d %s %s: %s | %s (reports %d, sources %d)",
+        what,
+        alert.id,
+        alert.severity.upper(),
+        alert.place or "-",
+        alert.signals,
+        alert.title,
+        alert.reports,
+        alert.sources,
+    )
+
+
 def polled_sources(settings: Settings) -> dict[str, Source]:
     """The configured sources that are polled (all kinds but `http`, which is POSTed to)."""
     return {s.name: SOURCES[s.kind](s) for s in settings.sources if s.kind in SOURCES}
@@ -73,6 +91,7 @@ class Service:
         self.scorer = scorer
         self.notifier = notifier
         self.sources: dict[str, Source] = polled_sources(settings)
+        self.events = EventFinder(store, settings.events)
 
     def reload(self, settings: Settings, scorer: Scorer) -> None:
         """Swap in a new, already validated configuration; the store stays."""
@@ -124,6 +143,7 @@ class Service:
                 text=item.text,
                 published_at=item.published,
                 outlet=item.outlet,
+                fingerprint=fingerprint(item.text).to_bytes(),
             )
             report_id, duplicate = self.store.add_report(report)
             stored.append(Stored(item.ref, report_id, duplicate))
@@ -160,25 +180,22 @@ class Service:
         self.store.record_poll(state)
 
     def score_pending(self) -> list[Alert]:
-        """Score every stored, unscored report; record alerts and their pending deliveries."""
+        """Score every stored, unscored report; join it to its event and raise or update
+        the event's alert with its pending deliveries. Returns the new alerts."""
         alerts = []
         channels = {name: c.min_severity for name, c in self.settings.channels.items()}
+        policy = AlertPolicy(
+            self.settings.alerts.min_severity, channels, self.settings.events.verbatim
+        )
         while batch := self.store.unscored_reports():
             for report in batch:
                 assessment = self._escalated(self.scorer.score(report.text))
-                alert = self.store.record_score(
-                    report, assessment, self.settings.alerts.min_severity, channels
-                )
-                if alert is not None:
-                    alerts.append(alert)
-                    log.warning(
-                        "ALERT #%d %s %s: %s | %s",
-                        alert.id,
-                        alert.severity.upper(),
-                        alert.place or "-",
-                        alert.signals,
-                        alert.title,
-                    )
+                event = self.events.event_for(report, assessment)
+                change = self.store.record_score(report, assessment, event, policy)
+                if change is not None:
+                    _log_alert(change)
+                    if change.created:
+                        alerts.append(change.alert)
         return alerts
 
     def _escalated(self, assessment: Assessment) -> Assessment:

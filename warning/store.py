@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, func, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, create_engine, or_, select
 
-from warning.decide import Recent
-from warning.dedupe import canonical_url
+from warning.decide import AlertChange, AlertPolicy, Recent, channels_owed, decide_alert
+from warning.dedupe import Fingerprint, canonical_url, independent_sources
 from warning.levels import Severity
-from warning.models import Alert, Attempt, Delivery, DeliveryStatus, Report, SourceState, utcnow
+from warning.migrate import add_missing_columns
+from warning.models import (
+    Alert,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    Report,
+    SourceState,
+    utcnow,
+)
 from warning.score import Assessment
 from warning.text import normalise
 
@@ -49,7 +57,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         SQLModel.metadata.create_all(self.engine)
-        _add_missing_columns(self.engine)
+        add_missing_columns(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -122,11 +130,12 @@ class Store:
         self,
         report: Report,
         assessment: Assessment,
-        alert_from: Severity,
-        channels: dict[str, Severity],
-    ) -> Alert | None:
-        """Mark `report` scored and, if severe enough, add its alert and one pending delivery per
-        channel that wants it, all in one transaction."""
+        event_id: int | None,
+        policy: AlertPolicy,
+    ) -> AlertChange | None:
+        """Mark `report` scored; if it fired a signal, join it to event `event_id` (or a new
+        one) and raise or update that event's one alert, adding a pending delivery for each
+        channel the (new) severity now reaches. One transaction."""
         with Session(self.engine, expire_on_commit=False) as session:
             stored = session.get(Report, report.id)
             stored.scored_at = utcnow()
@@ -134,16 +143,68 @@ class Store:
             stored.signals = ",".join(s.name for s in assessment.signals)
             stored.country = assessment.main.country
             stored.towns = "|".join(assessment.main.towns)
-            alert = None
-            if assessment.severity.at_least(alert_from) and assessment.severity != Severity.none:
-                alert = _new_alert(stored, assessment)
-                session.add(alert)
-                session.flush()
-                for name, minimum in channels.items():
-                    if assessment.severity.at_least(minimum):
-                        session.add(Delivery(alert_id=alert.id, channel=name))
+            change = None
+            if assessment.signals:
+                event = self._join_event(session, stored, event_id, policy.verbatim)
+                change = _raise_or_update(session, event, stored, assessment, policy)
             session.commit()
-            return alert
+            return change
+
+    def _join_event(
+        self, session: Session, report: Report, event_id: int | None, verbatim: float
+    ) -> Event:
+        event = session.get(Event, event_id) if event_id else None
+        if event is None:
+            event = Event(country=report.country)
+            session.add(event)
+            session.flush()
+        report.event_id = event.id
+        event.updated_at = utcnow()
+        event.towns = _union(event.towns, report.towns, "|")
+        event.signals = _union(event.signals, report.signals, ",")
+        session.flush()
+        blobs = session.exec(select(Report.fingerprint).where(Report.event_id == event.id))
+        prints = [Fingerprint.from_bytes(b) for b in blobs if b]
+        event.reports = session.exec(
+            select(func.count()).select_from(Report).where(Report.event_id == event.id)
+        ).one()
+        event.sources = max(1, independent_sources(prints, verbatim))
+        return event
+
+    def event_fingerprints(self, since: datetime) -> list[tuple[int, bytes]]:
+        """(report id, fingerprint) of reports in events, received since `since`."""
+        with Session(self.engine) as session:
+            query = select(Report.id, Report.fingerprint).where(
+                Report.event_id.is_not(None), Report.received_at >= since
+            )
+            return [(rid, blob) for rid, blob in session.exec(query) if blob]
+
+    def event_of(self, report_ids: list[int]) -> int | None:
+        """The event of the first of `report_ids` (in their order) that has one."""
+        if not report_ids:
+            return None
+        with Session(self.engine) as session:
+            query = select(Report.id, Report.event_id).where(Report.id.in_(report_ids))
+            events = {rid: eid for rid, eid in session.exec(query) if eid}
+        return next((events[r] for r in report_ids if r in events), None)
+
+    def event_about(
+        self, country: str, towns: set[str], signals: set[str], since: datetime
+    ) -> int | None:
+        """The latest event about `country` updated since `since` that shares a town and a
+        signal with a report (the same happening told by another outlet)."""
+        if not country or not towns:
+            return None
+        with Session(self.engine) as session:
+            query = (
+                select(Event)
+                .where(Event.country == country, Event.updated_at >= since)
+                .order_by(Event.updated_at.desc())
+            )
+            for event in session.exec(query):
+                if towns & set(event.towns.split("|")) and signals & set(event.signals.split(",")):
+                    return event.id
+        return None
 
     def recent_reports(self, country: str, since: datetime) -> list[Recent]:
         """Scored reports about `country` since `since` that fired any signal."""
@@ -231,17 +292,25 @@ class Store:
             }
 
 
-def _new_alert(report: Report, assessment: Assessment) -> Alert:
-    return Alert(
-        report_id=report.id,
-        severity=assessment.severity.value,
-        severity_rank=assessment.severity.rank,
-        place=assessment.place,
-        title=report.title,
-        url=report.url,
-        signals=",".join(s.name for s in assessment.signals),
-        assessment=json.dumps(assessment.to_json(), ensure_ascii=False),
-    )
+def _raise_or_update(
+    session: Session, event: Event, report: Report, assessment: Assessment, policy: AlertPolicy
+) -> AlertChange | None:
+    """Raise the event's alert, or update it; add the deliveries its severity now owes."""
+    existing = session.exec(select(Alert).where(Alert.event_id == event.id)).first()
+    change = decide_alert(existing, event, report, assessment, policy)
+    if change is None:
+        return None
+    session.add(change.alert)
+    session.flush()
+    owed = set(session.exec(select(Delivery.channel).where(Delivery.alert_id == change.alert.id)))
+    for name in channels_owed(Severity(change.alert.severity), policy, owed):
+        session.add(Delivery(alert_id=change.alert.id, channel=name))
+    return change
+
+
+def _union(joined: str, more: str, separator: str) -> str:
+    items = [i for i in joined.split(separator) + more.split(separator) if i]
+    return separator.join(dict.fromkeys(items))
 
 
 def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001 (DBAPI objects)
@@ -250,34 +319,3 @@ def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001 (DBAPI objects
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Additive upgrade of a store made by an older version: columns added since then are
-    created with their defaults. (Renames and drops will need real migrations.)"""
-    inspector = inspect(engine)
-    with engine.begin() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in present:
-                    continue
-                kind = column.type.compile(dialect=engine.dialect)
-                default = (
-                    column.default.arg
-                    if column.default is not None and column.default.is_scalar
-                    else None
-                )
-                literal = (
-                    "''"
-                    if isinstance(default, str)
-                    else "NULL"
-                    if default is None
-                    else str(default)
-                )
-                connection.execute(
-                    text(
-                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind} '
-                        f"DEFAULT {literal}"
-                    )
-                )

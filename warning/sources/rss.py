@@ -29,9 +29,13 @@ class RssSource:
         fetched = self.fetcher.get(self.settings.url, memo.etag, memo.last_modified)
         if fetched.not_modified:
             return Poll(memo=memo)
-        feed = feedparser.parse(
-            fetched.body, response_headers={"content-type": fetched.content_type or "text/xml"}
-        )
+        polled = self.read(fetched.body, fetched.content_type, known)
+        new_memo = Memo(fetched.etag, fetched.last_modified, memo.cursor)
+        return Poll(polled.reports, polled.errors, polled.seen, new_memo)
+
+    def read(self, body: bytes, content_type: str, known: Known) -> Poll:
+        """The new items of a feed's bytes; FetchError if they are no feed at all."""
+        feed = feedparser.parse(body, response_headers={"content-type": content_type or "text/xml"})
         if not feed.entries and (feed.bozo or not feed.get("version")):
             reason = feed.get("bozo_exception") or "no items and no feed version"
             raise FetchError(f"not a readable RSS or Atom feed: {reason}")
@@ -44,8 +48,7 @@ class RssSource:
             item = self._item(entry, outlet, known, errors, number)
             if item is not None:
                 reports.append(item)
-        new_memo = Memo(fetched.etag, fetched.last_modified, memo.cursor)
-        return Poll(reports, errors, seen=len(feed.entries), memo=new_memo)
+        return Poll(reports, errors, seen=len(feed.entries))
 
     def _item(
         self, entry: dict, outlet: str, known: Known, errors: list[str], number: int
@@ -99,10 +102,11 @@ def _entry_text(entry: dict) -> str:
 
 
 def _published(entry: dict, errors: list[str], where: str) -> datetime | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: the item's own keys, without feedparser's deprecated updated->published alias
+    parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     if parsed:
         return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-    raw = entry.get("published") or entry.get("updated")
+    raw = dict.get(entry, "published") or dict.get(entry, "updated")
     if raw:
         errors.append(f"{where}: unreadable date {str(raw)[:40]!r}; the time received is used")
     return None

@@ -1,0 +1,205 @@
+"""One happening, one alert: the seed story from three outlets joins one event."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import (
+    DATA,
+    SEED,
+    HttpCapture,
+    Page,
+    Site,
+    free_port,
+    run_cli,
+    write_config,
+)
+from tests.test_sources import item, rss
+from warning.config import Settings, load_settings
+from warning.daemon import Web
+from warning.notify import Notifier
+from warning.pipeline import Service
+from warning.sources import Stored
+from warning.store import Store
+
+ORIGINAL = (DATA / "pages" / "seed_page.html").read_bytes()
+
+
+def page_of(path: Path, title: str) -> bytes:
+    """A plain news page around a text file's paragraphs."""
+    paragraphs = [p for p in path.read_text().split("\n\n") if p.strip()]
+    body = "".join(f"<p>{p}</p>" for p in paragraphs[1:])
+    return (
+        f"<html><head><title>{title}</title></head><body><nav>Home | World | Sport</nav>"
+        f"<article><h1>{title}</h1>{body}</article><footer>© Outlet</footer></body></html>"
+    ).encode()
+
+
+def outlet(site: Site, name: str, page: bytes, title: str, summary: str) -> dict:
+    site.pages[f"/{name}/story"] = Page(page, headers={"Content-Type": "text/html"})
+    site.pages[f"/{name}/feed"] = Page(rss([item(site.url(f"/{name}/story"), title, summary)]))
+    return {"name": name, "kind": "rss", "url": site.url(f"/{name}/feed")}
+
+
+def test_seed_from_three_outlets_is_one_event_and_one_alert(
+    tmp_path: Path, site: Site, http_server: HttpCapture
+) -> None:
+    sources = [
+        outlet(site, "original", ORIGINAL, "Assad huddles with Russia, Iran", "Rebels near."),
+        outlet(
+            site,
+            "wire-copy",
+            page_of(DATA / "seed_syndicated.txt", "Syria: rebels push on"),
+            "Syria: rebels push on",
+            "Copy.",
+        ),
+        outlet(
+            site,
+            "rewrite",
+            page_of(DATA / "seed_rewrite.txt", "Kurdish enclave cut off"),
+            "Kurdish enclave cut off",
+            "Own reporting.",
+        ),
+    ]
+    chat = {"url": http_server.mattermost_url(), "min_severity": "high"}
+    config = write_config(tmp_path, channels={"duty-chat": chat}, sources=sources)
+    result = run_cli("run", "--once", "--config", str(config))
+    assert result.code == 0, result.stderr
+    assert "3 new report(s), 1 alert(s)" in result.stdout
+    alerts = json.loads(run_cli("alerts", "--json", "--config", str(config)).stdout)
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert (alert["reports"], alert["sources"]) == (3, 2)
+    assert alert["severity"] == "critical" and alert["place"].startswith("Syria (")
+    assert [d["status"] for d in alert["deliveries"]] == ["sent"]
+    assert len(http_server.posts) == 1  # updated, not sent again
+    assert "alert updated" in result.stderr
+
+    again = run_cli("run", "--once", "--config", str(config))
+    assert "0 new report(s), 0 alert(s)" in again.stdout
+    assert len(http_server.posts) == 1
+
+
+def test_posted_reports_reach_the_running_daemon_and_become_alerts(tmp_path: Path) -> None:
+    token = "field-T0ken-0123456789"
+    port = free_port()
+    config = write_config(
+        tmp_path,
+        sources=[{"name": "field", "kind": "http", "token": "${FIELD_TOKEN}"}],
+        web={"port": port},
+    )
+    env = {**os.environ, "FIELD_TOKEN": token}
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "warning", "run", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/reports"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.post(
+                    url,
+                    json={"text": SEED.read_text(), "source": "Partner NGO"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the web app never answered"
+                time.sleep(0.3)
+        assert answer.status_code == 202, answer.text
+        assert httpx.post(url, json={"text": "x"}).status_code == 401
+        report_id = answer.json()["reports"][0]["id"]
+        while not (
+            alerts := json.loads(
+                run_cli("alerts", "--json", "--config", str(config), env=env).stdout
+            )
+        ):
+            assert time.monotonic() < deadline, "no alert for the posted report"
+            time.sleep(0.5)
+        assert alerts[0]["report_id"] == report_id and alerts[0]["severity"] == "critical"
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        out, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0, err
+    assert token not in out + err
+
+
+def test_a_later_report_raises_the_events_alert_and_owes_new_channels(
+    tmp_path: Path,
+    scorer,
+    http_server: HttpCapture,  # noqa: ANN001
+) -> None:
+    channels = {
+        "duty": {"url": http_server.mattermost_url("duty"), "min_severity": "high"},
+        "wide": {"url": http_server.mattermost_url("wide"), "min_severity": "critical"},
+    }
+    settings = load_settings(write_config(tmp_path, channels=channels))
+    service = Service(settings, Store(settings.database.url), scorer, Notifier(settings))
+    inbox = tmp_path / "inbox"
+    (inbox / "a.txt").write_text(
+        "Around 20,000 residents of Tal Rifaat are besieged by armed factions. "
+        "Aid agencies fear massacres of Kurds in the town."
+    )
+    first = service.run_once()
+    assert [a.severity for a in first.alerts] == ["high"]
+    assert [path for path, _ in http_server.posts] == ["/hooks/duty"]
+    (inbox / "b.txt").write_text(
+        "In Tal Rifaat, communications have been cut and the internet is down, and residents "
+        "remain besieged by the factions, raising fears of possible massacres."
+    )
+    second = service.run_once()
+    assert second.alerts == []  # no new alert: the event's alert was raised
+    rows = service.store.alert_log()
+    assert len(rows) == 1 and rows[0].alert.severity == "critical"
+    assert (rows[0].alert.reports, rows[0].alert.sources) == (2, 2)
+    assert sorted(path for path, _ in http_server.posts) == ["/hooks/duty", "/hooks/wide"]
+
+
+def test_reload_restarts_the_web_app_with_the_new_tokens(tmp_path: Path) -> None:
+    port = free_port()
+    received: list[str] = []
+
+    def intake(name: str, items) -> list[Stored]:  # noqa: ANN001
+        received.extend(f"{name}:{i.text}" for i in items)
+        return [Stored(i.ref, n, False) for n, i in enumerate(items, 1)]
+
+    def settings(token: str | None) -> Settings:
+        sources = [{"name": "field", "kind": "http", "token": token}] if token else []
+        return Settings.model_validate({"sources": sources, "web": {"port": port}})
+
+    def post(token: str) -> int:
+        url = f"http://127.0.0.1:{port}/api/reports"
+        auth = {"Authorization": f"Bearer {token}"}
+        return httpx.post(url, json={"text": "hello there"}, headers=auth).status_code
+
+    web = Web()
+    try:
+        web.sync(settings("first-token-0123456789"), intake)
+        assert post("first-token-0123456789") == 202
+        web.sync(settings("second-token-0123456789"), intake)
+        assert post("first-token-0123456789") == 401
+        assert post("second-token-0123456789") == 202
+        server = web.server
+        web.sync(settings("second-token-0123456789"), intake)  # unchanged: not restarted
+        assert web.server is server
+        web.sync(settings(None), intake)  # no http source, web not enabled: not served
+        assert web.server is None
+        with pytest.raises(httpx.TransportError):
+            post("second-token-0123456789")
+    finally:
+        web.stop()
+    assert received == ["field:hello there", "field:hello there"]

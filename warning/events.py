@@ -1,0 +1,47 @@
+"""Which event a scored report joins: the event of a near-duplicate (the same story, copied
+or lightly edited, by MinHash LSH), else a recent event about the same place with a signal
+in common (the same happening told by another outlet), else a new one.
+
+The near-duplicate index lives in memory, built at start from the store's recent reports,
+so the cost of a look-up stays flat as the store grows.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from warning.config import EventSettings
+from warning.dedupe import Fingerprint, NearDuplicates, fingerprint
+from warning.models import Report, utcnow
+from warning.score import Assessment
+from warning.store import Store
+
+INDEXED_FOR = timedelta(days=30)  # reports older than this are not near-duplicate candidates
+
+
+class EventFinder:
+    def __init__(self, store: Store, settings: EventSettings):
+        self.store = store
+        self.settings = settings
+        since = utcnow() - INDEXED_FOR
+        self.index = NearDuplicates.build(store.event_fingerprints(since), settings.similar)
+
+    def event_for(self, report: Report, assessment: Assessment) -> int | None:
+        """The event `report` joins, or None for a new one (or none: it fired nothing)."""
+        if not assessment.signals:
+            return None
+        prints = report_fingerprint(report)
+        similar = [key for key, _ in self.index.similar(prints) if key != report.id]
+        self.index.add(report.id, prints)
+        event = self.store.event_of(similar)
+        if event is not None:
+            return event
+        since = utcnow() - timedelta(seconds=self.settings.window)
+        towns, signals = set(assessment.main.towns), {s.name for s in assessment.signals}
+        return self.store.event_about(assessment.main.country, towns, signals, since)
+
+
+def report_fingerprint(report: Report) -> Fingerprint:
+    if report.fingerprint:
+        return Fingerprint.from_bytes(report.fingerprint)
+    return fingerprint(report.text)

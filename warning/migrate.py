@@ -1,0 +1,38 @@
+"""Upgrading a store made by an older version."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Additive upgrade of a store made by an older version: columns added since then are
+    created with their defaults. (Renames and drops will need real migrations.)"""
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                default = (
+                    column.default.arg
+                    if column.default is not None and column.default.is_scalar
+                    else None
+                )
+                literal = (
+                    "''"
+                    if isinstance(default, str)
+                    else "NULL"
+                    if default is None
+                    else str(default)
+                )
+                connection.execute(
+                    text(
+                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind} '
+                        f"DEFAULT {literal}"
+                    )
+                )
