@@ -132,6 +132,18 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> Result
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def start_daemon(config: Path, env: dict | None = None, stdout: int = subprocess.PIPE):  # noqa: ANN201
+    """`warning run` in a fresh process, as an operator starts it; stderr (the log) piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "warning", "run", "--config", str(config)],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+
+
 def write_config(folder: Path, channels: dict[str, dict] | None = None, **extra: object) -> Path:
     """A config.yaml in `folder`: a folder source over folder/inbox, SQLite in folder."""
     (folder / "inbox").mkdir(exist_ok=True)

@@ -9,12 +9,10 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.conftest import SEED, free_port, run_cli, write_config
+from tests.conftest import SEED, free_port, run_cli, start_daemon, write_config
 
 
 def _channels(email_url: str, hook_url: str) -> dict[str, dict]:
@@ -121,14 +119,7 @@ def test_dead_smtp_is_recorded_others_still_delivered_daemon_keeps_running(
     config = write_config(tmp_path, _channels(email_url, http_server.mattermost_url()))
     (tmp_path / "inbox" / "seed.txt").write_bytes(SEED.read_bytes())
     env = {**os.environ, "SMTP_PASSWORD": secret}
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "warning", "run", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
+    daemon = start_daemon(config, env)
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from tests.conftest import (
     Site,
     free_port,
     run_cli,
+    start_daemon,
     write_config,
 )
 from tests.test_sources import item, rss
@@ -98,14 +97,7 @@ def test_posted_reports_reach_the_running_daemon_and_become_alerts(tmp_path: Pat
         web={"port": port},
     )
     env = {**os.environ, "FIELD_TOKEN": token}
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "warning", "run", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
+    daemon = start_daemon(config, env)
     try:
         url = f"http://127.0.0.1:{port}/api/reports"
         deadline = time.monotonic() + 60

@@ -8,12 +8,11 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from tests.conftest import REPO, write_config
+from tests.conftest import REPO, start_daemon, write_config
 
 NEW_RULE = """
   - id: siege.zzyzx-test
@@ -80,13 +79,7 @@ def test_reload_good_then_bad_rules(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "rules", rules)
     config = write_config(tmp_path, rules={"path": "rules"}, reload={"every": "1s"})
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "warning", "run", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    daemon = start_daemon(config, stdout=subprocess.DEVNULL)
     log = Log(daemon)
     try:
         log.wait_for("running:")

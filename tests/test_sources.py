@@ -6,13 +6,12 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED, Page, Site, run_cli, write_config
+from tests.conftest import SEED, Page, Site, run_cli, start_daemon, write_config
 from warning.config import load_settings
 from warning.pipeline import build_service
 
@@ -268,12 +267,7 @@ def test_a_poll_killed_half_way_loses_and_repeats_nothing(tmp_path: Path, site: 
     config.write_text(json.dumps(data))
     for name, text in inbox_files.items():
         (tmp_path / "inbox" / name).write_text(text)
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "warning", "run", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
+    daemon = start_daemon(config, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while sum(r[1].startswith("/story/") for r in site.requests) < count // 2:
@@ -281,7 +275,7 @@ def test_a_poll_killed_half_way_loses_and_repeats_nothing(tmp_path: Path, site: 
             time.sleep(0.05)
     finally:
         daemon.send_signal(signal.SIGKILL)  # no clean shutdown: half-way through the feed
-        daemon.wait(10)
+        daemon.communicate(timeout=10)
     result = run_cli("run", "--once", "--config", str(config))
     assert result.code == 0, result.stderr
     with sqlite3.connect(tmp_path / "warning.db") as db:
