@@ -181,10 +181,11 @@ class Settings(Strict):
         return next(s for s in self.sources if s.name == name)
 
     def redact(self, text: str) -> str:
-        """`text` with every secret value and channel URL replaced by '***'."""
-        for secret in sorted(
-            self.secrets | {c.url for c in self.channels.values()}, key=len, reverse=True
-        ):
+        """`text` with every secret value, channel URL and `http` source token (even one
+        written into the file) replaced by '***'."""
+        tokens = {s.token for s in self.sources if isinstance(s, HttpSourceSettings)}
+        urls = {c.url for c in self.channels.values()}
+        for secret in sorted(self.secrets | urls | tokens, key=len, reverse=True):
             if secret:
                 text = text.replace(secret, "***")
         return text

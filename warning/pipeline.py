@@ -99,6 +99,8 @@ class Service:
         self.scorer = scorer
         self.notifier = Notifier(settings)
         self.sources = polled_sources(settings)
+        if settings.events != self.events.settings:
+            self.events = EventFinder(self.store, settings.events)
 
     def poll(self, name: str, force: bool = False) -> PollOutcome:
         """Read one source and store what is new. A failing source only fails itself: its

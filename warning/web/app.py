@@ -95,7 +95,7 @@ def create_app(settings: Settings, intake: Intake) -> FastAPI:
             log.error(
                 "source %s: storing posted reports failed: %s",
                 source.name,
-                redact(settings, sources, str(exc)),
+                settings.redact(str(exc)),
             )
             raise Refused(500, "the reports could not be stored") from None
         log.info(
@@ -107,14 +107,6 @@ def create_app(settings: Settings, intake: Intake) -> FastAPI:
         return {"reports": [outcome(s) for s in stored]}
 
     return app
-
-
-def redact(settings: Settings, sources: Sequence[HttpSourceSettings], text: str) -> str:
-    """`text` without secrets, including tokens written into the config literally."""
-    text = settings.redact(text)
-    for token in sorted((s.token for s in sources), key=len, reverse=True):
-        text = text.replace(token, "***")
-    return text
 
 
 async def _refused(request: Request, exc: Refused) -> JSONResponse:
