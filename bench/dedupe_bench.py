@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import sys
 import time
 import tracemalloc
@@ -27,35 +26,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from warning.dedupe import Fingerprint, NearDuplicates, fingerprint  # noqa: E402
-from warning.text import split_sentences  # noqa: E402
 
-REPORT_BYTES = 4000
+sys.path.insert(0, str(REPO / "bench"))
+from corpus import sentences, stitched  # noqa: E402
+
 SMALL = 1000
 QUERIES = 200
 REPEAT = 3  # best of three passes: a shared machine's noise only ever slows a pass down
 MEMORY_SAMPLE = 20_000
 CHUNK = 5000
-
-
-def sentences() -> list[str]:
-    """Real sentences: the neutral news articles and the example inbox."""
-    paths = sorted((REPO / "tests" / "data" / "neutral").glob("*.txt"))
-    paths += sorted((REPO / "examples" / "inbox").glob("*.txt"))
-    return [s.text for path in paths for s in split_sentences(path.read_text())]
-
-
-def stitched(pool: list[str], count: int, seed: int) -> list[str]:
-    """`count` reports of about REPORT_BYTES, each random sentences of `pool`."""
-    rng = random.Random(seed)
-    reports = []
-    for _ in range(count):
-        parts, size = [], 0
-        while size < REPORT_BYTES:
-            sentence = rng.choice(pool)
-            parts.append(sentence)
-            size += len(sentence) + 1
-        reports.append(" ".join(parts))
-    return reports
 
 
 def fingerprint_chunk(args: tuple[list[str], int, int]) -> list[bytes]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import re
 import sys
 import time
@@ -29,25 +28,8 @@ from warning.rules.pack import load_pack  # noqa: E402
 from warning.score import Scorer  # noqa: E402
 from warning.text import split_sentences  # noqa: E402
 
-REPORT_BYTES = 4000
-
-
-def corpus(count: int, seed: int = 7) -> list[str]:
-    """Reports stitched from real sentences: neutral news, crisis examples and the seed."""
-    sources = list((REPO / "tests" / "data" / "neutral").glob("*.txt"))
-    sources += list((REPO / "examples" / "inbox").glob("*.txt"))
-    sources.append(REPO / "tests" / "data" / "seed_syria_2024.txt")
-    sentences = [s.text for path in sorted(sources) for s in split_sentences(path.read_text())]
-    rng = random.Random(seed)
-    reports = []
-    for _ in range(count):
-        parts, size = [], 0
-        while size < REPORT_BYTES:
-            sentence = rng.choice(sentences)
-            parts.append(sentence)
-            size += len(sentence) + 1
-        reports.append(" ".join(parts))
-    return reports
+sys.path.insert(0, str(REPO / "bench"))
+from corpus import corpus  # noqa: E402
 
 
 def naive_patterns(pack_terms: list[str]) -> list[re.Pattern[str]]:

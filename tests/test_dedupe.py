@@ -17,7 +17,6 @@ from warning.dedupe import (
     NearDuplicates,
     canonical_url,
     fingerprint,
-    independent_sources,
     similarity,
 )
 from warning.text import split_sentences
@@ -168,18 +167,6 @@ def test_independent_rewrite_is_not(seed_fp: Fingerprint, rewrite_fp: Fingerprin
 
 def test_unrelated_articles_are_far(seed_fp: Fingerprint) -> None:
     assert max(similarity(seed_fp, fingerprint(path.read_text())) for path in NEUTRAL) < 0.1
-
-
-def test_independent_sources(
-    seed_fp: Fingerprint, copy_fp: Fingerprint, rewrite_fp: Fingerprint
-) -> None:
-    assert independent_sources([seed_fp, copy_fp, rewrite_fp]) == 2
-    assert independent_sources([seed_fp, rewrite_fp, copy_fp, seed_fp]) == 2
-    assert independent_sources([seed_fp]) == 1
-    assert independent_sources([]) == 0
-    neutral = [fingerprint(path.read_text()) for path in NEUTRAL[:5]]
-    assert independent_sources([seed_fp, *neutral, copy_fp]) == 6
-    assert independent_sources([seed_fp, copy_fp], verbatim=0.95) == 2
 
 
 def stitched(count: int, seed: int = 11, size: int = 4000) -> list[str]:

@@ -64,4 +64,7 @@ def test_a_store_from_an_older_version_gains_the_new_columns(tmp_path: Path) -> 
     assert store.counts()["report"] == 1
     with sqlite3.connect(db) as connection:
         columns = {row[1] for row in connection.execute("pragma table_info(report)")}
-    assert {"signals", "country", "towns"} <= columns
+        indexes = {row[1] for row in connection.execute("pragma index_list(report)")}
+    assert {"signals", "country", "towns", "fingerprint", "event_id"} <= columns
+    assert {"ix_report_source_ref", "ix_report_event_id"} <= indexes
+    assert store.knows("inbox", "nothing-here") is False

@@ -62,13 +62,20 @@ def escalate(
 
 
 @dataclass(frozen=True)
+class Joining:
+    """The event a report joins (None: a new one), and whether the report is a copy of one
+    of that event's reports (a syndicated wire story: no new independent source)."""
+
+    event: int | None = None
+    copy: bool = False
+
+
+@dataclass(frozen=True)
 class AlertPolicy:
-    """Who gets what: the least severity logged as an alert, each channel's least severity,
-    and when two reports are copies of one story."""
+    """Who gets what: the least severity logged as an alert, each channel's least severity."""
 
     alert_from: Severity
     channels: dict[str, Severity]
-    verbatim: float = 0.8
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""Duplicate reports: one canonical URL per address (exact), MinHash fingerprints of word
-5-grams kept as 512-byte BLOBs and indexed by LSH (near), and how many independent
-sources one event's reports stand for (verbatim wire copies count once)."""
+"""Duplicate reports: one canonical URL per address (exact), and MinHash fingerprints of
+word 5-grams kept as 512-byte BLOBs and indexed by LSH (near; `similar` gives the
+estimated Jaccard, which also tells a verbatim wire copy from a rewrite)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -228,35 +228,3 @@ class NearDuplicates:
 
     def __len__(self) -> int:
         return len(self._fingerprints)
-
-
-def independent_sources(fingerprints: Sequence[Fingerprint], verbatim: float = 0.8) -> int:
-    """How many independent sources the reports stand for: reports at least `verbatim`
-    similar (directly or through a chain) are copies of one story and count once."""
-    parent = list(range(len(fingerprints)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in _verbatim_pairs(fingerprints, verbatim):
-        parent[root(i)] = root(j)
-    return len({root(i) for i in range(len(fingerprints))})
-
-
-def _verbatim_pairs(
-    fingerprints: Sequence[Fingerprint], verbatim: float
-) -> Iterable[tuple[int, int]]:
-    """Index pairs (i < j) of fingerprints at least `verbatim` similar, empty ones never."""
-    if len(fingerprints) < 2:
-        return
-    matrix = np.stack([fp.values for fp in fingerprints])
-    empty = np.all(matrix == EMPTY_VALUE, axis=1)
-    for i in range(len(fingerprints) - 1):
-        if empty[i]:
-            continue
-        shared = np.count_nonzero(matrix[i + 1 :] == matrix[i], axis=1) / NUM_PERM
-        for offset in np.flatnonzero((shared >= verbatim) & ~empty[i + 1 :]):
-            yield i, i + 1 + int(offset)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from warning.config import EventSettings
+from warning.decide import Joining
 from warning.dedupe import Fingerprint, NearDuplicates, fingerprint
 from warning.models import Report, utcnow
 from warning.score import Assessment
@@ -26,19 +27,23 @@ class EventFinder:
         since = utcnow() - INDEXED_FOR
         self.index = NearDuplicates.build(store.event_fingerprints(since), settings.similar)
 
-    def event_for(self, report: Report, assessment: Assessment) -> int | None:
-        """The event `report` joins, or None for a new one (or none: it fired nothing)."""
+    def event_for(self, report: Report, assessment: Assessment) -> Joining:
+        """The event `report` joins (none: a new one, or it fired nothing), and whether it
+        is a verbatim copy of one of that event's reports."""
         if not assessment.signals:
-            return None
+            return Joining()
         prints = report_fingerprint(report)
-        similar = [key for key, _ in self.index.similar(prints) if key != report.id]
+        similar = [(key, s) for key, s in self.index.similar(prints) if key != report.id]
         self.index.add(report.id, prints)
-        event = self.store.event_of(similar)
-        if event is not None:
-            return event
+        found = self.store.events_of([key for key, _ in similar])
+        nearest = next((key for key, _ in similar if key in found), None)  # best first
+        if nearest is not None:
+            event, verbatim = found[nearest], self.settings.verbatim
+            copy = any(found.get(key) == event and s >= verbatim for key, s in similar)
+            return Joining(event, copy)
         since = utcnow() - timedelta(seconds=self.settings.window)
         towns, signals = set(assessment.main.towns), {s.name for s in assessment.signals}
-        return self.store.event_about(assessment.main.country, towns, signals, since)
+        return Joining(self.store.event_about(assessment.main.country, towns, signals, since))
 
 
 def report_fingerprint(report: Report) -> Fingerprint:

@@ -7,9 +7,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 
+def upgrade(engine: Engine) -> None:
+    """Additive upgrade of a store made by an older version: columns and indexes added since
+    then are created (columns with their defaults). Renames and drops will need real
+    migrations."""
+    add_missing_columns(engine)
+    for table in SQLModel.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
+
+
 def add_missing_columns(engine: Engine) -> None:
-    """Additive upgrade of a store made by an older version: columns added since then are
-    created with their defaults. (Renames and drops will need real migrations.)"""
+    """Columns the tables have gained since the store was made, with their defaults."""
     inspector = inspect(engine)
     with engine.begin() as connection:
         for table in SQLModel.metadata.sorted_tables:

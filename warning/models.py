@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -14,6 +14,7 @@ def utcnow() -> datetime:
 
 
 class Report(SQLModel, table=True):
+    __table_args__ = (Index("ix_report_source_ref", "source", "ref"),)  # Store.knows
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(index=True)  # the configured source's name
     ref: str = ""  # where it came from inside the source: a file name, a URL

@@ -186,14 +186,12 @@ class Service:
         the event's alert with its pending deliveries. Returns the new alerts."""
         alerts = []
         channels = {name: c.min_severity for name, c in self.settings.channels.items()}
-        policy = AlertPolicy(
-            self.settings.alerts.min_severity, channels, self.settings.events.verbatim
-        )
+        policy = AlertPolicy(self.settings.alerts.min_severity, channels)
         while batch := self.store.unscored_reports():
             for report in batch:
                 assessment = self._escalated(self.scorer.score(report.text))
-                event = self.events.event_for(report, assessment)
-                change = self.store.record_score(report, assessment, event, policy)
+                joining = self.events.event_for(report, assessment)
+                change = self.store.record_score(report, assessment, joining, policy)
                 if change is not None:
                     _log_alert(change)
                     if change.created:

@@ -11,10 +11,17 @@ from sqlalchemy import event, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, create_engine, or_, select
 
-from warning.decide import AlertChange, AlertPolicy, Recent, channels_owed, decide_alert
-from warning.dedupe import Fingerprint, canonical_url, independent_sources
+from warning.decide import (
+    AlertChange,
+    AlertPolicy,
+    Joining,
+    Recent,
+    channels_owed,
+    decide_alert,
+)
+from warning.dedupe import canonical_url
 from warning.levels import Severity
-from warning.migrate import add_missing_columns
+from warning.migrate import upgrade
 from warning.models import (
     Alert,
     Attempt,
@@ -57,7 +64,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         SQLModel.metadata.create_all(self.engine)
-        add_missing_columns(self.engine)
+        upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -130,11 +137,11 @@ class Store:
         self,
         report: Report,
         assessment: Assessment,
-        event_id: int | None,
+        joining: Joining,
         policy: AlertPolicy,
     ) -> AlertChange | None:
-        """Mark `report` scored; if it fired a signal, join it to event `event_id` (or a new
-        one) and raise or update that event's one alert, adding a pending delivery for each
+        """Mark `report` scored; if it fired a signal, join it to its event (or a new one)
+        and raise or update that event's one alert, adding a pending delivery for each
         channel the (new) severity now reaches. One transaction."""
         with Session(self.engine, expire_on_commit=False) as session:
             stored = session.get(Report, report.id)
@@ -145,15 +152,13 @@ class Store:
             stored.towns = "|".join(assessment.main.towns)
             change = None
             if assessment.signals:
-                event = self._join_event(session, stored, event_id, policy.verbatim)
+                event = self._join_event(session, stored, joining)
                 change = _raise_or_update(session, event, stored, assessment, policy)
             session.commit()
             return change
 
-    def _join_event(
-        self, session: Session, report: Report, event_id: int | None, verbatim: float
-    ) -> Event:
-        event = session.get(Event, event_id) if event_id else None
+    def _join_event(self, session: Session, report: Report, joining: Joining) -> Event:
+        event = session.get(Event, joining.event) if joining.event else None
         if event is None:
             event = Event(country=report.country)
             session.add(event)
@@ -162,13 +167,8 @@ class Store:
         event.updated_at = utcnow()
         event.towns = _union(event.towns, report.towns, "|")
         event.signals = _union(event.signals, report.signals, ",")
-        session.flush()
-        blobs = session.exec(select(Report.fingerprint).where(Report.event_id == event.id))
-        prints = [Fingerprint.from_bytes(b) for b in blobs if b]
-        event.reports = session.exec(
-            select(func.count()).select_from(Report).where(Report.event_id == event.id)
-        ).one()
-        event.sources = max(1, independent_sources(prints, verbatim))
+        event.reports += 1
+        event.sources += 0 if joining.copy else 1  # a copy of its stories: no new source
         return event
 
     def event_fingerprints(self, since: datetime) -> list[tuple[int, bytes]]:
@@ -179,14 +179,13 @@ class Store:
             )
             return [(rid, blob) for rid, blob in session.exec(query) if blob]
 
-    def event_of(self, report_ids: list[int]) -> int | None:
-        """The event of the first of `report_ids` (in their order) that has one."""
+    def events_of(self, report_ids: list[int]) -> dict[int, int]:
+        """Report id -> event id, for those of `report_ids` in an event."""
         if not report_ids:
-            return None
+            return {}
         with Session(self.engine) as session:
             query = select(Report.id, Report.event_id).where(Report.id.in_(report_ids))
-            events = {rid: eid for rid, eid in session.exec(query) if eid}
-        return next((events[r] for r in report_ids if r in events), None)
+            return {rid: eid for rid, eid in session.exec(query) if eid}
 
     def event_about(
         self, country: str, towns: set[str], signals: set[str], since: datetime
@@ -210,19 +209,19 @@ class Store:
         """Scored reports about `country` since `since` that fired any signal."""
         with Session(self.engine) as session:
             query = (
-                select(Report)
+                select(Report.id, Report.towns, Report.signals, Report.scored_at)
                 .where(Report.country == country, Report.scored_at >= since, Report.signals != "")
                 .order_by(Report.id)
             )
             return [
                 Recent(
-                    r.id,
-                    r.country,
-                    frozenset(filter(None, r.towns.split("|"))),
-                    frozenset(r.signals.split(",")),
-                    r.scored_at,
+                    rid,
+                    country,
+                    frozenset(filter(None, towns.split("|"))),
+                    frozenset(signals.split(",")),
+                    scored_at,
                 )
-                for r in session.exec(query)
+                for rid, towns, signals, scored_at in session.exec(query)
             ]
 
     def claim_due_deliveries(self, lease: timedelta, limit: int = 100) -> list[Delivery]:

@@ -1,0 +1,42 @@
+"""The benchmarks' reports, stitched from real sentences: the neutral news articles, the
+example inbox and the seed (about 4 KB each, the same for the same seed)."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from warning.text import split_sentences  # noqa: E402
+
+REPORT_BYTES = 4000
+
+
+def sentences() -> list[str]:
+    paths = list((REPO / "tests" / "data" / "neutral").glob("*.txt"))
+    paths += list((REPO / "examples" / "inbox").glob("*.txt"))
+    paths.append(REPO / "tests" / "data" / "seed_syria_2024.txt")
+    return [s.text for path in sorted(paths) for s in split_sentences(path.read_text())]
+
+
+def pick(pool: list[str], rng: random.Random, size: int = REPORT_BYTES) -> list[str]:
+    """Random sentences of `pool` until they hold about `size` characters."""
+    chosen, total = [], 0
+    while total < size:
+        sentence = rng.choice(pool)
+        chosen.append(sentence)
+        total += len(sentence) + 1
+    return chosen
+
+
+def stitched(pool: list[str], count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(pick(pool, rng)) for _ in range(count)]
+
+
+def corpus(count: int, seed: int = 7) -> list[str]:
+    """`count` reports of about REPORT_BYTES from every sentence we ship."""
+    return stitched(sentences(), count, seed)
