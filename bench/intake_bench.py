@@ -22,10 +22,10 @@ store (SQLite) -> score, events, alerts; and the dedupe cost per report as the s
      duplicate   `Service.intake` of the same report again (fingerprint, found by hash)
      event_for   `EventFinder.event_for` (LSH look-up and add, event of the similar ones)
    and the ratio large/small (flat = about 1).
-Prints a table, then one JSON line. With the defaults about 9 minutes on 2 cores (poll
-~75 s, score_pending ~370 s, making the 100,000 stored rows ~30 s, the dedupe passes ~1 min):
-over the ~6 minutes hoped for because score_pending slows as the store fills; --reports
-4000 keeps the run to about 3 minutes.
+Prints a table, then one JSON line. With the defaults about 4.5 minutes on 2 cores (poll
+~70 s, score_pending ~135 s, making the 100,000 stored rows ~30 s, the dedupe passes ~1 min).
+score_pending slows as the store fills (escalation reads the recent reports about the same
+country); --reports 4000 keeps the run to about 2 minutes.
 Run: python bench/intake_bench.py [--reports 10000] [--feeds 20] [--large 100000]
 """
 
@@ -419,11 +419,11 @@ def one_pass(service: Service, batch: list[Incoming], assessment: Assessment) ->
         "intake": intake * 1000 / size,
         "duplicate": duplicate * 1000 / size,
         "event_for": event_for * 1000 / size,
-        "joined": sum(event is not None for event in found) / size,
+        "joined": sum(joining.event is not None for joining in found) / size,
     }
 
 
-KNOWS_SAMPLE = 100  # knows is asked of the first 100 of each batch only (it can be slow)
+KNOWS_SAMPLE = 100  # knows is asked of the first 100 of each batch
 STEPS = ("knows", "intake", "duplicate", "event_for")
 
 

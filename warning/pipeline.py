@@ -152,8 +152,9 @@ class Service:
         return stored
 
     def _record_failure(self, state: SourceState, exc: Exception, outcome: PollOutcome) -> None:
-        reason = self.settings.redact(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
-        if not isinstance(exc, FetchError):
+        fetching = isinstance(exc, FetchError)  # else a bug: named by type, with its trace
+        reason = self.settings.redact(str(exc) if fetching else f"{type(exc).__name__}: {exc}")
+        if not fetching:
             log.exception("source %s: poll failed", state.name)
         state.failures += 1
         state.last_error, state.last_error_at = reason, state.last_run_at
