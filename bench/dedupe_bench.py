@@ -28,11 +28,10 @@ sys.path.insert(0, str(REPO))
 from warning.dedupe import Fingerprint, NearDuplicates, fingerprint  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
-from corpus import sentences, stitched  # noqa: E402
+from corpus import REPEAT, best_seconds, sentences, stitched  # noqa: E402
 
 SMALL = 1000
 QUERIES = 200
-REPEAT = 3  # best of three passes: a shared machine's noise only ever slows a pass down
 MEMORY_SAMPLE = 20_000
 CHUNK = 5000
 
@@ -55,17 +54,6 @@ def planted_copies(reports: list[str], first_key: int) -> list[tuple[int, bytes]
     """Syndicated copies of every fifth new report, so a fifth of the lookups find one."""
     copies = [text + " Reuters contributed to this report." for text in reports[::5]]
     return [(key, fingerprint(text).to_bytes()) for key, text in enumerate(copies, first_key)]
-
-
-def best_ms(func, items: list) -> float:  # noqa: ANN001
-    """The fastest of REPEAT passes of `func` over `items`, in ms per item."""
-    passes = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        for item in items:
-            func(item)
-        passes.append(time.perf_counter() - start)
-    return min(passes) * 1000 / len(items)
 
 
 def query_and_add_ms(index: NearDuplicates, queries: list[Fingerprint]) -> float:
@@ -107,7 +95,7 @@ def main() -> None:
     pool = sentences()
     new_reports = stitched(pool, QUERIES, seed=987_654_321)
     print(f"{len(pool)} sentences; new reports {sum(map(len, new_reports)) // QUERIES} chars")
-    fingerprint_ms = best_ms(fingerprint, new_reports)
+    fingerprint_ms = best_seconds(fingerprint, new_reports) * 1000 / len(new_reports)
     queries = [fingerprint(text) for text in new_reports]
     start = time.perf_counter()
     rows = stored_rows(pool, args.large, args.workers)

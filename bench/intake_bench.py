@@ -67,12 +67,11 @@ from warning.sources import Incoming  # noqa: E402
 from warning.store import Store, content_hash  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
-from corpus import REPORT_BYTES, pick, sentences  # noqa: E402
+from corpus import REPEAT, REPORT_BYTES, pick, sentences  # noqa: E402
 
 SYNDICATED_SHARE = 0.02
 TRACKED_SHARE = 0.01
 COPY_EVERY = 5  # in the dedupe passes, every fifth new report copies a stored one
-REPEAT = 3  # best of three passes: a shared machine's noise only ever slows a pass down
 SOURCE = "bench"  # the source the dedupe passes store under (the preloaded rows' too)
 CHUNK = 5000
 NOW = datetime.now(UTC)

@@ -24,8 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from corpus import corpus  # noqa: E402
-from score_bench import best_seconds  # noqa: E402
+from corpus import best_seconds, corpus  # noqa: E402
 
 from warning.rules.matcher import match_rules  # noqa: E402
 from warning.rules.pack import load_pack  # noqa: E402

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -29,7 +28,7 @@ from warning.score import Scorer  # noqa: E402
 from warning.text import split_sentences  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
-from corpus import corpus  # noqa: E402
+from corpus import best_seconds, corpus  # noqa: E402
 
 
 def naive_patterns(pack_terms: list[str]) -> list[re.Pattern[str]]:
@@ -46,21 +45,6 @@ def naive_patterns(pack_terms: list[str]) -> list[re.Pattern[str]]:
                 words.append(re.escape(word) + r"(?:s|es|ed|d|ing)?")
         patterns.append(re.compile(r"\b" + r"\s+".join(words) + r"\b", re.IGNORECASE))
     return patterns
-
-
-REPEAT = 3  # best of three passes: a shared machine's noise only ever slows a pass down
-
-
-def best_seconds(func, reports: list[str]) -> float:  # noqa: ANN001
-    """The fastest of REPEAT passes of `func` over every report, after one warm-up call."""
-    func(reports[0])
-    passes = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        for report in reports:
-            func(report)
-        passes.append(time.perf_counter() - start)
-    return min(passes)
 
 
 def rate(label: str, func, reports: list[str]) -> float:  # noqa: ANN001
