@@ -12,13 +12,15 @@ import codecs
 import html as htmllib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import charset_normalizer
 import lxml.html
 import trafilatura
 from lxml.etree import LxmlError
 from trafilatura.settings import Document
+
+from warning.times import parse_iso
 
 # UTF-32-LE before UTF-16-LE: its BOM starts with UTF-16-LE's.
 BOMS = (
@@ -271,10 +273,7 @@ def _published(found: str | None, page: str) -> tuple[datetime | None, tuple[str
         if declared and declared.group(1).strip():
             return None, (f"unparseable publication date {declared.group(1)[:60]!r}",)
         return None, ()
-    try:
-        when = datetime.fromisoformat(found)
-    except ValueError:
+    when = parse_iso(found)
+    if when is None:
         return None, (f"unparseable publication date {found[:60]!r}",)
-    if when.tzinfo is None:
-        return when.replace(tzinfo=UTC), ()
-    return when.astimezone(UTC), ()
+    return when, ()

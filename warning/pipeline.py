@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from warning.classifier import load_classifier
 from warning.config import Settings
@@ -25,6 +25,7 @@ from warning.rules.pack import load_pack
 from warning.score import Assessment, Scorer
 from warning.sources import SOURCES, Incoming, Memo, Poll, Source, Stored
 from warning.store import Store
+from warning.times import as_utc
 
 log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = timedelta(hours=1)
@@ -48,11 +49,6 @@ class PollOutcome:
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
     skipped: bool = False  # backing off after failures
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives times back without their zone; they were stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -109,7 +105,7 @@ class Service:
         outcome = PollOutcome(name)
         state = self.store.source_state(name)
         now = utcnow()
-        if not force and state.next_run_at and _aware(state.next_run_at) > now:
+        if not force and state.next_run_at and as_utc(state.next_run_at) > now:
             outcome.skipped = True
             return outcome
         source = self.sources[name]
@@ -124,7 +120,7 @@ class Service:
         outcome.new = sum(not s.duplicate for s in stored)
         outcome.duplicates = len(stored) - outcome.new
         outcome.errors.extend(polled.errors)
-        outcome.errors.extend(getattr(source, "settle", lambda _stored: [])(stored))
+        outcome.errors.extend(source.settle(stored))
         for error in outcome.errors:
             log.warning("source %s: %s", name, self.settings.redact(error))
         self._record_success(state, polled, outcome)

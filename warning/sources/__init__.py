@@ -1,8 +1,8 @@
 """Where reports come from. One module per kind; `SOURCES` maps a config `kind` to its class.
 
-A source's one method: `poll(memo, known) -> Poll`, the new reports it has now and the
-problems it met. A source may also have `settle(stored)`, called once its reports are
-stored (the folder source files them away then). `http` reports are not polled: they are
+A source's two methods: `poll(memo, known) -> Poll`, the new reports it has now and the
+problems it met; and `settle(stored)`, called once they are stored (the folder source files
+them away then; remote ones have nothing to do). `http` reports are not polled: they are
 POSTed to the web app, which hands them to the same intake.
 """
 

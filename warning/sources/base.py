@@ -49,6 +49,18 @@ class Source(Protocol):
         errors). Raising means the whole source failed this time (it is retried later)."""
         ...
 
+    def settle(self, stored: list[Stored]) -> list[str]:
+        """Called once the polled reports are stored (the folder source files them away
+        then); returns problems met."""
+        ...
+
+
+class Remote:
+    """Sources whose items stay where they are: nothing to settle once stored."""
+
+    def settle(self, stored: list[Stored]) -> list[str]:
+        return []
+
 
 @dataclass(frozen=True, slots=True)
 class Stored:

@@ -24,6 +24,7 @@ from warning.config import FolderSourceSettings
 from warning.extract import ExtractError, decode, extract_html
 from warning.sources.base import Incoming, Known, Memo, Poll, Stored
 from warning.text import title_of
+from warning.times import as_utc, parse_iso
 
 DONE, FAILED = "done", "failed"
 
@@ -167,11 +168,10 @@ def _json_report(entry: Any, index: int, name: str) -> Incoming:
 def _iso_date(value: Any, where: str) -> datetime | None:
     if value in (None, ""):
         return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise Unreadable(f"{where}: 'published' is not an ISO 8601 date: {value!r}") from exc
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parse_iso(str(value))
+    if parsed is None:
+        raise Unreadable(f"{where}: 'published' is not an ISO 8601 date: {value!r}")
+    return parsed
 
 
 def _read_email(raw: bytes, name: str) -> tuple[list[Incoming], list[str]]:
@@ -195,8 +195,7 @@ def _read_email(raw: bytes, name: str) -> tuple[list[Incoming], list[str]]:
         published = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
     except (TypeError, ValueError):
         notes.append(f"unreadable Date header {str(message['Date'])[:40]!r}")
-    if published is not None and published.tzinfo is None:
-        published = published.replace(tzinfo=UTC)
+    published = as_utc(published) if published is not None else None
     outlet = str(message.get("From", "") or "")
     return [Incoming(name, title[:300], text, "", published, outlet)], notes
 

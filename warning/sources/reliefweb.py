@@ -6,18 +6,19 @@ server)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from warning.config import ReliefWebSourceSettings
 from warning.extract import plain_text
 from warning.fetch import Fetcher, FetchError
-from warning.sources.base import Incoming, Known, Memo, Poll
+from warning.sources.base import Incoming, Known, Memo, Poll, Remote
+from warning.times import parse_iso
 
 FIELDS = ["title", "body", "url", "url_alias", "date.created", "date.original", "source.name"]
 
 
-class ReliefWebSource:
+class ReliefWebSource(Remote):
     def __init__(self, settings: ReliefWebSourceSettings):
         self.name = settings.name
         self.settings = settings
@@ -84,21 +85,13 @@ def _created(item: dict[str, Any]) -> str:
     fields = item.get("fields") if isinstance(item.get("fields"), dict) else {}
     dates = fields.get("date") if isinstance(fields.get("date"), dict) else {}
     created = dates.get("created", "")
-    return created if isinstance(created, str) and _parse(created) else ""
+    return created if isinstance(created, str) and parse_iso(created) else ""
 
 
 def _date(value: Any, errors: list[str], where: str) -> datetime | None:
     if not value:
         return None
-    parsed = _parse(str(value))
+    parsed = parse_iso(str(value))
     if parsed is None:
         errors.append(f"{where}: unreadable date {str(value)[:40]!r}; the time received is used")
     return parsed
-
-
-def _parse(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

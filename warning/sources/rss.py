@@ -14,12 +14,12 @@ import feedparser
 from warning.config import RssSourceSettings
 from warning.extract import ExtractError, extract_html, plain_text
 from warning.fetch import Fetcher, FetchError
-from warning.sources.base import Incoming, Known, Memo, Poll
+from warning.sources.base import Incoming, Known, Memo, Poll, Remote
 
 SUMMARY_ONLY = 500  # characters: an item's text shorter than this is taken as a summary
 
 
-class RssSource:
+class RssSource(Remote):
     def __init__(self, settings: RssSourceSettings):
         self.name = settings.name
         self.settings = settings

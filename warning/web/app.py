@@ -11,7 +11,7 @@ import hmac
 import json
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from warning.config import HttpSourceSettings, Settings
 from warning.sources.base import Incoming, Intake, Stored
 from warning.text import title_of
+from warning.times import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class ReportIn(BaseModel):
     def _utc(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
 
 
 def create_app(settings: Settings, intake: Intake) -> FastAPI:
