@@ -1,4 +1,4 @@
-"""Every bad-input fixture in tests/data/bad/ makes `warning check` fail with exactly the
+"""Every bad-input fixture in tests/data/bad/check/ makes `warning check` fail with exactly the
 messages in its expected.txt (`{dir}` stands for the fixture's folder)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import DATA, REPO, run_cli
 
-CASES = sorted(p for p in (DATA / "bad").iterdir() if p.is_dir())
+CASES = sorted(p for p in (DATA / "bad" / "check").iterdir() if p.is_dir())
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)

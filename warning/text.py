@@ -49,6 +49,10 @@ ABBREVIATIONS = frozenset(
         "est",
     ]
 )
+# What cannot be stored or printed as UTF-8 (lone surrogates, from "\\ud800" in JSON or
+# "&#xD800;" in XML) or that PostgreSQL refuses in text (NUL).
+INVALID = re.compile("[\ud800-\udfff\x00]")
+REPLACEMENT = "\ufffd"
 NUMBER_WORDS = frozenset(
     [
         "one",
@@ -117,6 +121,11 @@ class Tokens:
 def normalise(text: str) -> str:
     """One apostrophe form, so "don’t" and "don't" are the same word (same length)."""
     return text.replace("’", "'").replace("‘", "'")
+
+
+def valid_text(text: str) -> tuple[str, int]:
+    """`text` with every lone surrogate and NUL replaced by U+FFFD, and how many were."""
+    return INVALID.subn(REPLACEMENT, text)
 
 
 def split_sentences(text: str) -> list[Sentence]:
