@@ -228,3 +228,18 @@ def site():  # noqa: ANN201
     yield served
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def root_log_handlers() -> Iterator[None]:
+    """Put the root logger back after each test: an in-process command installs a handler
+    on the stream it was given (CliRunner's, closed after the call), which later log lines
+    from another thread would otherwise be written to."""
+    import logging
+
+    root, apprise = logging.getLogger(), logging.getLogger("apprise")
+    saved = (list(root.handlers), root.level, apprise.level)
+    yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    apprise.setLevel(saved[2])

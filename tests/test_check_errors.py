@@ -35,3 +35,30 @@ def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
     result = run_cli("check", "--config", str(tmp_path / "nope.yaml"))
     assert result.code != 0
     assert "nope.yaml: no such config file" in result.stderr
+
+
+def test_yaml_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    from warning.yamlio import MAX_BYTES, InputError, load_yaml
+
+    big = tmp_path / "siege.yaml"
+    big.write_text("# padding\n" * (MAX_BYTES // 10 + 1))
+    try:
+        load_yaml(big)
+    except InputError as exc:
+        assert exc.messages == [
+            f"{big}:1:1: not read: {big.stat().st_size:,} bytes (at most 1,048,576)"
+        ]
+    else:
+        raise AssertionError("a file over the limit was read")
+
+
+def test_yaml_nested_past_the_parser_is_refused(tmp_path: Path) -> None:
+    from warning.yamlio import InputError, parse_yaml
+
+    try:
+        parse_yaml("a: " + "[" * 100_000 + "]" * 100_000, tmp_path / "deep.yaml")
+    except InputError as exc:
+        assert exc.messages[0].startswith(f"{tmp_path / 'deep.yaml'}:")
+        assert "nested" in exc.messages[0]
+    else:
+        raise AssertionError("100,000 levels were read")

@@ -69,7 +69,7 @@ def test_every_kind_of_file_is_read_then_filed(tmp_path: Path, scorer) -> None: 
     assert done == ["batch.json", "field.eml", "page.html"]
     failed = inbox / "failed"
     assert sorted(p.name for p in failed.iterdir()) == ["broken.json", "broken.json.error.txt"]
-    assert "not valid JSON" in (failed / "broken.json.error.txt").read_text()
+    assert "not JSON" in (failed / "broken.json.error.txt").read_text()
     assert (inbox / "notes.docx").exists()
     reports = {r.title: r for r in service.store.unscored_reports()}
     assert reports["Town cut off"].outlet == "Field office <field@example.org>"

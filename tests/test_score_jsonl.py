@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import SEED, run_cli
+from typer.testing import CliRunner
+
+from tests.conftest import DATA, SEED, run_cli
+from warning.cli import app
+from warning.jsonl import score_lines
+
+BAD = DATA / "bad" / "jsonl"
 
 
 def test_jsonl_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
@@ -22,8 +28,8 @@ def test_jsonl_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
     path.write_bytes(
         ("\n".join(lines) + "\n").encode() + b'{"id": "bytes", "text": "caf\xe9 besieged"}\n'
     )
-    result = run_cli("score", "--jsonl", str(path))
-    assert result.code == 0, result.stderr
+    result = CliRunner().invoke(app, ["score", "--jsonl", str(path)])
+    assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["seed", None, 7, "match", "kill", "bytes"]
     assert out[0]["severity"] == "critical" and out[0]["title"] == "Syria"
@@ -52,3 +58,28 @@ def test_score_reads_standard_input(tmp_path: Path) -> None:
 def test_score_needs_exactly_one_input() -> None:
     result = run_cli("score")
     assert result.code != 0 and "either a PATH" in result.stderr
+
+
+def test_every_bad_line_costs_only_itself(scorer) -> None:  # noqa: ANN001
+    """Deep nesting, a 4,301-digit integer, lone surrogates, NaN, U+2028 and U+0085 inside
+    strings: one output line per input line, in order, each as tests/data/bad/jsonl/ says."""
+    raw = (BAD / "input.jsonl").read_bytes()
+    lines = list(score_lines(scorer, raw, "{file}"))
+    for line in lines:
+        line.encode("utf-8")  # valid UTF-8: a lone surrogate would raise here
+    got = [json.loads(line) for line in lines]
+    expected = [json.loads(line) for line in (BAD / "expected.jsonl").read_text().splitlines()]
+    assert len(got) == len(expected) == raw.count(b"\n")
+    for out, want in zip(got, expected, strict=True):
+        assert out["id"] == want["id"]
+        assert out.get("error") == want.get("error")
+        assert out.get("notes", []) == want.get("notes", [])
+        if "signals" in want:
+            assert [s["name"] for s in out["signals"]] == want["signals"]
+
+
+def test_invalid_utf8_in_a_line_is_replaced_and_said(scorer) -> None:  # noqa: ANN001
+    raw = b'{"id": "b", "text": "Gunmen killed eleven villagers \xff\xfe in the night."}\n'
+    (out,) = [json.loads(line) for line in score_lines(scorer, raw, "f")]
+    assert out["notes"] == ["not valid UTF-8; undecodable bytes replaced with U+FFFD"]
+    assert [s["name"] for s in out["signals"]] == ["mass_atrocity_risk"]

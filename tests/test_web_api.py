@@ -36,9 +36,12 @@ class RecordingIntake:
         return out
 
 
+JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
+
+
 def settings(**extra: object) -> Settings:
     source = {"name": "field", "kind": "http", "token": TOKEN, **extra}
-    return Settings.model_validate({"sources": [source]})
+    return Settings.model_validate({"sources": [source], "web": {"port": 0}})
 
 
 @pytest.fixture
@@ -47,7 +50,7 @@ def intake() -> RecordingIntake:
 
 
 def serve(config: Settings, intake: Intake) -> Iterator[httpx.Client]:
-    server = WebServer(create_app(config, intake), "127.0.0.1", 0)
+    server = WebServer(create_app(config, intake), config.web)
     server.start()
     try:
         with httpx.Client(base_url=server.url, timeout=5) as client:
@@ -117,7 +120,7 @@ def test_wrong_token_is_401_and_not_echoed(client: httpx.Client, intake: Recordi
 
 
 def test_no_http_source_means_no_endpoint(intake: RecordingIntake) -> None:
-    for client in serve(Settings(), intake):
+    for client in serve(Settings.model_validate({"web": {"port": 0}}), intake):
         assert client.post("/api/reports", json={"text": TEXT}, headers=AUTH).status_code == 404
         assert client.get("/api/health").status_code == 200
 
@@ -131,7 +134,7 @@ def test_oversized_body_with_content_length_is_413(
 ) -> None:
     body = oversized()
     assert len(body) > 2048
-    response = small.post("/api/reports", content=body, headers=AUTH)
+    response = small.post("/api/reports", content=body, headers=JSON_AUTH)
     assert response.status_code == 413
     assert intake.calls == []
 
@@ -145,7 +148,7 @@ def test_oversized_chunked_body_is_413(small: httpx.Client, intake: RecordingInt
             sent.append(start)
             yield body[start : start + 500]
 
-    request = small.build_request("POST", "/api/reports", content=chunks(), headers=AUTH)
+    request = small.build_request("POST", "/api/reports", content=chunks(), headers=JSON_AUTH)
     assert "content-length" not in request.headers
     assert request.headers["transfer-encoding"] == "chunked"
     response = small.send(request)
@@ -160,7 +163,7 @@ def test_small_body_fits_the_small_limit(small: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (b'{"text": "unterminated', "invalid JSON"),
+        (b'{"text": "unterminated', "not JSON: Unterminated string"),
         (b'{"text": "caf\xe9 ouvert"}', "not valid UTF-8"),
         (b'{"title": "No text here"}', "text: field required"),
         (b'{"text": "   "}', "text: must not be empty"),
@@ -173,7 +176,7 @@ def test_small_body_fits_the_small_limit(small: httpx.Client) -> None:
 def test_bad_bodies_are_422(
     client: httpx.Client, intake: RecordingIntake, body: bytes, expected: str
 ) -> None:
-    response = client.post("/api/reports", content=body, headers=AUTH)
+    response = client.post("/api/reports", content=body, headers=JSON_AUTH)
     assert response.status_code == 422
     assert expected in response.json()["error"]
     assert intake.calls == []
@@ -216,7 +219,8 @@ def test_health(client: httpx.Client) -> None:
 
 
 def test_server_stops(intake: RecordingIntake) -> None:
-    server = WebServer(create_app(settings(), intake), "127.0.0.1", 0)
+    config = settings()
+    server = WebServer(create_app(config, intake), config.web)
     server.start()
     assert server.port != 0
     with httpx.Client(base_url=server.url, timeout=2) as client:
@@ -241,3 +245,35 @@ def test_intake_failure_is_500_and_logged_without_the_token(
     assert TOKEN not in response.text
     assert "database is down" in caplog.text
     assert TOKEN not in caplog.text and "***" in caplog.text
+
+
+def test_a_posted_lone_surrogate_is_422_naming_item_and_field(tmp_path) -> None:  # noqa: ANN001
+    """Through the real intake and a real SQLite store: "\\ud800" in a field is refused
+    naming the field, the other item's problem too, and nothing is half-stored."""
+    from warning.notify import Notifier
+    from warning.pipeline import Service
+    from warning.store import Store
+
+    config = settings()
+    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    service = Service(config, store, None, Notifier(config))  # type: ignore[arg-type]
+    body = b'[{"text": "Thousands fled."}, {"title": "Flight \\ud800", "text": "x \\udc80"}]'
+    for client in serve(config, service.intake):
+        answer = client.post("/api/reports", content=body, headers=JSON_AUTH)
+    assert answer.status_code == 422, answer.text
+    unparsable = "input should be a valid string, unable to parse raw data as a unicode string"
+    assert answer.json() == {"error": f"item 2: title: {unparsable}; item 2: text: {unparsable}"}
+    assert store.counts()["report"] == 0
+
+
+def test_an_item_the_store_refuses_is_named_and_the_others_kept(intake: RecordingIntake) -> None:
+    def refusing(source: str, reports: Sequence[Incoming]) -> list[Stored]:
+        kept = intake(source, reports[:1])
+        return [*kept, Stored(reports[1].ref, None, error="text: too odd", permanent=True)]
+
+    for client in serve(settings(), refusing):
+        body = json.dumps([{"text": TEXT}, {"text": "second"}])
+        answer = client.post("/api/reports", content=body, headers=JSON_AUTH)
+    assert answer.status_code == 422
+    assert answer.json() == {"error": "item 2: not stored: text: too odd"}
+    assert [r.text for r in intake.calls[0][1]] == [TEXT]

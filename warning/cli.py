@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from warning.classifier import cross_validate, load_examples
+from warning.cli_deliveries import deliveries_app
 from warning.cli_rules import rules_app
 from warning.cli_sources import sources
 from warning.cliutil import (
@@ -23,6 +24,7 @@ from warning.cliutil import (
     scorer_for,
     settings_from,
 )
+from warning.jsonl import score_lines
 from warning.rules.pack import load_pack, run_tests
 from warning.score import Assessment, Scorer
 from warning.store import AlertRow, Store
@@ -37,6 +39,7 @@ app = typer.Typer(
 classifier_app = typer.Typer(no_args_is_help=True, help="The signal classifier.")
 app.add_typer(classifier_app, name="classifier")
 app.add_typer(rules_app, name="rules")
+app.add_typer(deliveries_app, name="deliveries")
 app.command()(sources)
 
 
@@ -76,33 +79,11 @@ def _read_text(path: str) -> str:
 
 def _score_jsonl(scorer: Scorer, path: Path) -> None:
     try:
-        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        raw = path.read_bytes()
     except OSError as exc:
         fail([f"{path}: cannot read: {exc.strerror or exc}"])
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            print(
-                json.dumps(_score_line(scorer, line, f"{path}:{number}"), ensure_ascii=False),
-                flush=True,
-            )
-
-
-def _score_line(scorer: Scorer, line: str, where: str) -> dict[str, Any]:
-    try:
-        item = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return {"id": None, "error": f"{where}: not JSON: {exc.msg}"}
-    if not isinstance(item, dict):
-        return {"id": None, "error": f"{where}: expected an object with id and text"}
-    ident, text, title = item.get("id"), item.get("text"), item.get("title")
-    if not isinstance(text, str) or not text.strip():
-        return {"id": ident, "error": f"{where}: 'text' must be a non-empty string"}
-    if title is not None and not isinstance(title, str):
-        return {"id": ident, "error": f"{where}: 'title' must be a string"}
-    result = {"id": ident, **scorer.score(text).to_json()}
-    if title is not None:
-        result["title"] = title
-    return result
+    for line in score_lines(scorer, raw, str(path)):
+        print(line, flush=True)
 
 
 def _explain(assessment: Assessment) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
+from functools import cached_property
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from warning.escape import Dialect, dialect_of
 from warning.levels import Severity
+from warning.redact import Redactor, channel_secrets, feed_secrets
 from warning.yamlio import InputError, Located, load_yaml, validate
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -55,11 +58,19 @@ class ClassifierSettings(PackSettings):
 class AlertSettings(Strict):
     min_severity: Severity = Severity.low
     threshold: float = Field(0.5, gt=0, le=1)  # a signal fires at or above this score
+    # a longer report is scored on its first max_chars characters (about 3 s on one core at
+    # most), and its alert says so; the stored report keeps its whole text
+    max_chars: int = Field(1_000_000, ge=1000)
 
 
 class DeliverySettings(Strict):
-    max_attempts: int = Field(6, ge=1)
-    retry_after: Seconds = 60.0  # first retry; doubles per attempt
+    """When a failed delivery is tried again (warning/retry.py): after `retry_after`, doubling
+    with each failure up to `max_delay`, until it has failed for `give_up_after`."""
+
+    retry_after: Seconds = Field(60.0, gt=0)  # first retry; doubles with each failure
+    max_delay: Seconds = Field(3600.0, gt=0)  # the longest wait between two tries
+    give_up_after: Seconds = Field(24 * 3600.0, gt=0)  # from the first failure: then gave_up
+    max_attempts: int | None = Field(None, ge=1)  # an extra cap on tries in a row; None: none
     timeout: Seconds = 30.0
 
 
@@ -98,6 +109,14 @@ class FolderSourceSettings(SourceBase):
     # stays, and is read again each poll (a report with the same text is stored once)
     after: Literal["move", "keep"] = "move"
 
+    @field_validator("pattern")
+    @classmethod
+    def _stays_inside(cls, pattern: str) -> str:
+        """A pattern names files inside the folder: not absolute, no `..`, not empty."""
+        if not pattern.strip() or pattern.startswith("/") or ".." in PurePosixPath(pattern).parts:
+            raise ValueError(f"{pattern!r} is not a pattern inside the folder (e.g. '*.json')")
+        return pattern
+
 
 class RssSourceSettings(SourceBase):
     """An RSS 0.9x/1.0/2.0 or Atom feed, fetched with conditional GET."""
@@ -125,7 +144,7 @@ class HttpSourceSettings(SourceBase):
     """Reports POSTed to /api/reports with `Authorization: Bearer <token>`."""
 
     kind: Literal["http"]
-    token: str = Field(repr=False, min_length=16)  # write ${NAME}: it is a secret
+    token: str = Field(repr=False, min_length=16)  # secret (repr=False: never echoed): ${NAME}
     max_bytes: int = Field(1 * MB, ge=1024)
 
 
@@ -141,18 +160,24 @@ class WebSettings(Strict):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)  # 0: any free port
+    # a request's line and headers must arrive within this, else the connection is closed
+    header_timeout: Seconds = Field(10.0, gt=0)
+    body_timeout: Seconds = Field(10.0, gt=0)  # the whole body must arrive within this: 408
+    max_header_bytes: int = Field(16 * 1024, ge=1024)  # request line + headers, else 400
 
 
 class ChannelSettings(Strict):
-    url: str = Field(repr=False)
+    url: str = Field(repr=False)  # secret: redacted everywhere, never echoed in an error
     min_severity: Severity = Severity.high
     format: Literal["email", "markdown", "text"] | None = None  # None: guessed from the URL
 
     @property
+    def dialect(self) -> Dialect:
+        return dialect_of(self.url)
+
+    @property
     def body_format(self) -> str:
-        if self.format:
-            return self.format
-        return "email" if self.url.split(":", 1)[0].lower() in {"mailto", "mailtos"} else "markdown"
+        return self.format or self.dialect.body_format
 
 
 class Settings(Strict):
@@ -181,14 +206,28 @@ class Settings(Strict):
         return next(s for s in self.sources if s.name == name)
 
     def redact(self, text: str) -> str:
-        """`text` with every secret value, channel URL and `http` source token (even one
-        written into the file) replaced by '***'."""
+        """`text` with every secret replaced by '***': `${NAME}` values, channel URLs and
+        their secret parts, `http` source tokens, secrets in feed URLs (even written
+        into the file)."""
+        return self.redactor(text)
+
+    @cached_property
+    def redactor(self) -> Redactor:
+        """Built once per Settings (it runs on every log line)."""
         tokens = {s.token for s in self.sources if isinstance(s, HttpSourceSettings)}
-        urls = {c.url for c in self.channels.values()}
-        for secret in sorted(self.secrets | urls | tokens, key=len, reverse=True):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        feeds = [
+            s.url
+            for s in self.sources
+            if isinstance(s, RssSourceSettings | ReliefWebSourceSettings)
+        ]
+        found = {secret for url in feeds for secret in feed_secrets(url)}
+        found |= {secret for c in self.channels.values() for secret in channel_secrets(c.url)}
+        return Redactor.hiding(self.secrets | tokens | found)
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Settings:
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("redactor", None)  # a copy may hold other secrets
+        return copied
 
 
 def _substitute(data: Any, doc: Located, here: tuple, secrets: set[str], errors: list[str]) -> Any:

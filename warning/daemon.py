@@ -120,9 +120,7 @@ class Web:
         self.stop()
         self.serving = wanted
         if settings.web.enabled or wanted[1]:
-            self.server = WebServer(
-                create_app(settings, intake), settings.web.host, settings.web.port
-            )
+            self.server = WebServer(create_app(settings, intake), settings.web)
             self.server.start()
             log.info("web app listening on %s", self.server.url)
 

@@ -1,11 +1,19 @@
-"""Logging to stderr, with every secret of the configuration redacted from every line."""
+"""Logging to stderr, with every secret of the configuration redacted from every line.
+
+Apprise's own DEBUG and INFO lines (request URLs, payloads) stay out of the log unless
+`WARNING_APPRISE_LOG=DEBUG` (or INFO) is set; its warnings and errors always show.
+`warning.notify` still captures its DEBUG lines per send to explain a failure.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+APPRISE = "apprise"
+APPRISE_LEVEL_VARIABLE = "WARNING_APPRISE_LOG"
 
 
 class RedactingFilter(logging.Filter):
@@ -23,9 +31,38 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class LibraryLevel(logging.Filter):
+    """Drops records of logger `name` (and its children) below `level`, whatever level the
+    logger itself is at (Apprise's LogCapture lowers it to DEBUG during a send)."""
+
+    def __init__(self, name: str, level: int):
+        super().__init__()
+        self.library, self.level = name, level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = record.name == self.library or record.name.startswith(f"{self.library}.")
+        return not ours or record.levelno >= self.level
+
+
+def apprise_level() -> int:
+    """WARNING, or the level named by WARNING_APPRISE_LOG (e.g. DEBUG)."""
+    named = os.environ.get(APPRISE_LEVEL_VARIABLE, "").strip().upper()
+    level = logging.getLevelName(named) if named else logging.WARNING
+    return level if isinstance(level, int) else logging.WARNING
+
+
+def use_redaction(redact: Callable[[str], str]) -> None:
+    """Redact with `redact` from now on (a reload may bring new channels and secrets)."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactingFilter):
+                found.redact = redact
+
+
 def setup_logging(redact: Callable[[str], str], level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(LibraryLevel(APPRISE, apprise_level()))  # first: dropped lines cost nothing
     handler.addFilter(RedactingFilter(redact))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -33,3 +70,4 @@ def setup_logging(redact: Callable[[str], str], level: int = logging.INFO) -> No
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger(APPRISE).setLevel(apprise_level())

@@ -88,7 +88,7 @@ class DeliveryStatus(StrEnum):
     pending = "pending"  # not tried yet
     sent = "sent"
     failed = "failed"  # tried, will be retried at next_attempt_at
-    gave_up = "gave_up"  # failed max_attempts times
+    gave_up = "gave_up"  # still failing give_up_after its first failure (or max_attempts)
 
 
 class Delivery(SQLModel, table=True):
@@ -104,6 +104,8 @@ class Delivery(SQLModel, table=True):
     last_attempt_at: datetime | None = None
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_until: datetime | None = None  # lease while one worker is sending it
+    failing_since: datetime | None = None  # its first failure since it was last sent/re-queued
+    failures: int = 0  # failed attempts in a row since failing_since
     error: str = ""  # why the last attempt failed, secrets redacted
 
 

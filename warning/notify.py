@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import apprise
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from warning.config import ChannelSettings, Settings
+from warning.escape import PlainText, neutraliser
 from warning.models import Alert
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -25,6 +27,7 @@ FORMATS = {
     "markdown": ("alert.md.j2", apprise.NotifyFormat.MARKDOWN),
     "text": ("alert.txt.j2", apprise.NotifyFormat.TEXT),
 }
+LEVELS = tuple(f"{name}:" for name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 log = logging.getLogger(__name__)
 
 
@@ -45,31 +48,34 @@ def _environment() -> Environment:
     )
 
 
-def message_view(alert: Alert) -> dict[str, Any]:
-    """What the templates see: the alert, its signals and at most a few quotes each."""
+def message_view(alert: Alert, neutral: PlainText) -> dict[str, Any]:
+    """What the templates see: the alert, its signals and at most a few quotes each, every
+    string already neutralised for the channel (see warning/escape.py)."""
     scored = json.loads(alert.assessment)
-    signals = [_signal_view(s) for s in scored["signals"]]
+    text = neutral.text
     return {
         "alert_id": alert.id,
         "severity": alert.severity,
-        "place": alert.place,
-        "why": scored.get("why", ""),
-        "title": alert.title or "(untitled report)",
-        "url": alert.url,
-        "link": alert.url or "no link",
-        "signals": signals,
+        "place": text(alert.place),
+        "why": text(scored.get("why", "")),
+        "title": text(alert.title or "(untitled report)"),
+        "source": neutral.link(alert.url) if alert.url else "no link",
+        "signals": [_signal_view(s, text) for s in scored["signals"]],
+        "notes": [text(note) for note in scored.get("notes", [])],  # e.g. scored in part
     }
 
 
-def _signal_view(signal: dict[str, Any]) -> dict[str, Any]:
+def _signal_view(signal: dict[str, Any], text: Callable[[str], str]) -> dict[str, Any]:
     quoted = _by_quote(signal["hits"])
     return {
-        "label": signal["name"].replace("_", " "),
+        "label": text(signal["name"].replace("_", " ")),
         "score": signal["score"],
         "rules": signal["rules"],
         "classifier": signal["classifier"],
-        "indicators": signal["indicators"],
-        "hits": quoted[:HITS_PER_SIGNAL],
+        "indicators": [text(i) for i in signal["indicators"]],
+        "hits": [
+            {"quote": text(h["quote"]), "rule": text(h["rule"])} for h in quoted[:HITS_PER_SIGNAL]
+        ],
         "more": max(len(quoted) - HITS_PER_SIGNAL, 0),
     }
 
@@ -82,16 +88,20 @@ def _by_quote(hits: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"quote": quote, "rule": ", ".join(rules)} for quote, rules in merged.items()]
 
 
-def subject_of(alert: Alert) -> str:
+def subject_of(alert: Alert, neutral: PlainText) -> str:
     names = ", ".join(name.replace("_", " ") for name in alert.signals.split(",") if name)
-    return f"[{alert.severity.upper()}] {alert.place or 'place not named'}: {names}"
+    return f"[{alert.severity.upper()}] {neutral.text(alert.place or 'place not named')}: {names}"
 
 
-def render(alert: Alert, body_format: str, environment: Environment | None = None) -> Message:
-    template_name, apprise_format = FORMATS[body_format]
+def render(
+    alert: Alert, channel: ChannelSettings, environment: Environment | None = None
+) -> Message:
+    """The subject and body `channel` gets for `alert`, in its format and dialect."""
+    template_name, apprise_format = FORMATS[channel.body_format]
+    neutral = neutraliser(channel.body_format, channel.dialect)
     environment = environment or _environment()
-    body = environment.get_template(template_name).render(m=message_view(alert))
-    return Message(subject_of(alert), body, apprise_format)
+    body = environment.get_template(template_name).render(m=message_view(alert, neutral))
+    return Message(subject_of(alert, neutral), body, apprise_format)
 
 
 class Notifier:
@@ -108,7 +118,7 @@ class Notifier:
         if channel is None:
             return f"channel '{channel_name}' is no longer in the configuration"
         try:
-            message = render(alert, channel.body_format, self.environment)
+            message = render(alert, channel, self.environment)
             return self._notify(channel_name, channel, message)
         except Exception as exc:  # a broken template or plugin must not stop the other channels
             log.exception("channel %s: sending alert %s failed", channel_name, alert.id)
@@ -133,7 +143,19 @@ class Notifier:
 
 
 def _reason(log_text: str) -> str:
-    """The warnings, errors and exception details Apprise logged, on one line."""
+    """The warnings, errors and exception details (with the server's answer) Apprise logged,
+    on one line; the caller redacts it."""
     telling = ("WARNING", "ERROR", "DEBUG: Socket Exception", "DEBUG: Response Details")
-    lines = [line for line in log_text.splitlines() if line.startswith(telling)]
-    return " | ".join(lines[-4:])[:2000]
+    records = [record[:500] for record in _records(log_text) if record.startswith(telling)]
+    return " | ".join(records[-4:])[:2000]
+
+
+def _records(log_text: str) -> list[str]:
+    """Captured log text as one line per record (a record's later lines joined to it)."""
+    records: list[str] = []
+    for line in log_text.splitlines():
+        if line.startswith(LEVELS) or not records:
+            records.append(line)
+        else:
+            records[-1] += f" {line.strip()}"
+    return records

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from sqlalchemy.exc import DataError
 
 from warning.classifier import load_classifier
 from warning.config import Settings
@@ -18,13 +20,16 @@ from warning.decide import AlertChange, AlertPolicy, escalate, window
 from warning.dedupe import fingerprint
 from warning.events import EventFinder
 from warning.fetch import FetchError
-from warning.models import Alert, Delivery, Report, SourceState, utcnow
+from warning.models import Alert, Report, SourceState, utcnow
 from warning.notify import Notifier
+from warning.outbox import Outbox
 from warning.places import Gazetteer
 from warning.rules.pack import load_pack
 from warning.score import Assessment, Scorer
 from warning.sources import SOURCES, Incoming, Memo, Poll, Source, Stored
+from warning.sources.base import plural, printable, reason
 from warning.store import Store
+from warning.text import valid_text
 from warning.times import as_utc
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,7 @@ def build_scorer(settings: Settings, gazetteer: Gazetteer | None = None) -> Scor
         classifier=load_classifier(settings.classifier.path, settings.classifier.cache),
         gazetteer=gazetteer or Gazetteer(),
         threshold=settings.alerts.threshold,
+        max_chars=settings.alerts.max_chars,
         classifier_weight=settings.classifier.weight,
     )
 
@@ -73,6 +79,33 @@ def _log_alert(change: AlertChange) -> None:
         alert.reports,
         alert.sources,
     )
+
+
+def _report(source: str, item: Incoming) -> Report:
+    return Report(
+        source=source,
+        ref=item.ref,
+        url=item.url,
+        title=item.title,
+        text=item.text,
+        published_at=item.published,
+        outlet=item.outlet,
+        fingerprint=fingerprint(item.text).to_bytes(),
+    )
+
+
+def _settled(source: Source, stored: list[Stored]) -> list[str]:
+    try:
+        return source.settle(stored)
+    except Exception as exc:  # the reports are stored; a source bug must not undo that
+        log.exception("source %s: settling failed", source.name)
+        return [f"filing the items away failed: {reason(exc)}"]
+
+
+def _last_problem(errors: list[str]) -> str:
+    """A poll's problems as the source's last error: the last, and how many others."""
+    others = len(errors) - 1
+    return errors[-1] + (f" (and {plural(others, 'other problem')}; see the log)" if others else "")
 
 
 def polled_sources(settings: Settings) -> dict[str, Source]:
@@ -112,40 +145,52 @@ class Service:
         memo = Memo(state.etag, state.last_modified, state.cursor)
         state.last_run_at = now
         try:
-            polled = source.poll(memo, lambda ref: self.store.knows(name, ref))
+            polled = source.poll(memo, lambda ref: self.store.knows(name, valid_text(ref)[0]))
         except Exception as exc:  # a broken feed or a source bug must not stop the daemon
             self._record_failure(state, exc, outcome)
             return outcome
         stored = self.intake(name, polled.reports)
-        outcome.new = sum(not s.duplicate for s in stored)
-        outcome.duplicates = len(stored) - outcome.new
+        outcome.new = sum(s.report_id is not None and not s.duplicate for s in stored)
+        outcome.duplicates = sum(s.duplicate for s in stored)
         outcome.errors.extend(polled.errors)
-        outcome.errors.extend(source.settle(stored))
+        outcome.errors.extend(problem for s in stored for problem in s.problems())
+        outcome.errors.extend(_settled(source, stored))
+        outcome.errors[:] = [printable(self.settings.redact(e)) for e in outcome.errors]
         for error in outcome.errors:
-            log.warning("source %s: %s", name, self.settings.redact(error))
-        self._record_success(state, polled, outcome)
+            log.warning("source %s: %s", name, error)
+        # an item the store failed on (not the item's fault) is read again next time
+        retry = any(s.error and not s.permanent for s in stored)
+        self._record_success(state, polled, outcome, memo if retry else polled.memo)
         if outcome.new or outcome.duplicates:
             log.info("source %s: %d new, %d already seen", name, outcome.new, outcome.duplicates)
         return outcome
 
     def intake(self, name: str, items: Sequence[Incoming]) -> list[Stored]:
         """Store reports from source `name` (any kind: polled or POSTed); duplicates of
-        stored reports are recognised, not stored again."""
-        stored = []
-        for item in items:
-            report = Report(
-                source=name,
-                ref=item.ref,
-                url=item.url,
-                title=item.title,
-                text=item.text,
-                published_at=item.published,
-                outlet=item.outlet,
-                fingerprint=fingerprint(item.text).to_bytes(),
-            )
+        stored reports are recognised, not stored again. Every report is made valid text
+        here, the one gate to the store (`Incoming.valid`; what was mended is in its
+        `Stored.notes`); one that cannot be stored comes back with its `error`, and the
+        others are stored all the same."""
+        return [self._store_one(name, item) for item in items]
+
+    def _store_one(self, name: str, item: Incoming) -> Stored:
+        try:
+            valid, notes = item.valid()
+            report = _report(name, valid)
+        except Exception as exc:  # the item itself cannot be a report: no use retrying
+            return self._record_refusal(name, Stored(item.ref, None, error=reason(exc)), True)
+        try:
             report_id, duplicate = self.store.add_report(report)
-            stored.append(Stored(item.ref, report_id, duplicate))
-        return stored
+        except Exception as exc:  # the store failed: next time, unless it refused the data
+            # a database error's own message: not the statement, nor the report in its values
+            own = getattr(exc, "orig", None) or exc
+            refused = Stored(item.ref, None, notes=notes, error=reason(own)[:300])
+            return self._record_refusal(name, refused, isinstance(exc, DataError))
+        return Stored(item.ref, report_id, duplicate, notes)
+
+    def _record_refusal(self, name: str, refused: Stored, permanent: bool) -> Stored:
+        log.error("source %s: %s", name, self.settings.redact(refused.problems()[-1]))
+        return replace(refused, permanent=permanent)
 
     def _record_failure(self, state: SourceState, exc: Exception, outcome: PollOutcome) -> None:
         fetching = isinstance(exc, FetchError)  # else a bug: named by type, with its trace
@@ -167,15 +212,16 @@ class Service:
             reason,
         )
 
-    def _record_success(self, state: SourceState, polled: Poll, outcome: PollOutcome) -> None:
+    def _record_success(
+        self, state: SourceState, polled: Poll, outcome: PollOutcome, memo: Memo
+    ) -> None:
         state.failures, state.next_run_at = 0, None
         state.last_success = state.last_run_at
         state.items_seen, state.items_new = polled.seen, outcome.new
         state.total_new += outcome.new
-        state.etag, state.last_modified = polled.memo.etag, polled.memo.last_modified
-        state.cursor = polled.memo.cursor
-        if polled.errors:
-            state.last_error, state.last_error_at = polled.errors[-1], state.last_run_at
+        state.etag, state.last_modified, state.cursor = memo.etag, memo.last_modified, memo.cursor
+        if outcome.errors:
+            state.last_error, state.last_error_at = _last_problem(outcome.errors), state.last_run_at
         self.store.record_poll(state)
 
     def score_pending(self) -> list[Alert]:
@@ -206,36 +252,7 @@ class Service:
 
     def deliver_due(self) -> tuple[int, int]:
         """Try every delivery that is due; returns (sent, failed). Each outcome is recorded."""
-        sent = failed = 0
-        lease = timedelta(seconds=self.settings.delivery.timeout * 4)
-        for delivery in self.store.claim_due_deliveries(lease):
-            alert = self.store.alert(delivery.alert_id)
-            error = self.notifier.send(delivery.channel, alert) if alert else "alert not found"
-            recorded = self.store.record_attempt(
-                delivery, error, self._retry_at(delivery) if error else None
-            )
-            if error:
-                failed += 1
-                log.error(
-                    "delivery of alert #%d to %s failed (attempt %d, %s): %s",
-                    delivery.alert_id,
-                    delivery.channel,
-                    recorded.attempts,
-                    recorded.status,
-                    error,
-                )
-            else:
-                sent += 1
-                log.info("alert #%d sent to %s", delivery.alert_id, delivery.channel)
-        return sent, failed
-
-    def _retry_at(self, delivery: Delivery) -> datetime | None:
-        """When to try again after this failure: doubling delays, or None once attempts run out."""
-        attempt = delivery.attempts + 1
-        if attempt >= self.settings.delivery.max_attempts:
-            return None
-        delay = timedelta(seconds=self.settings.delivery.retry_after * 2 ** (attempt - 1))
-        return utcnow() + min(delay, MAX_RETRY_DELAY)
+        return Outbox(self.settings, self.store, self.notifier).deliver_due()
 
     def run_once(self) -> RunSummary:
         summary = RunSummary()

@@ -53,6 +53,7 @@ class Assessment:
     places: tuple[Place, ...]
     main: MainPlace  # the main place; its label reads "Syria (Aleppo / Tal Rifaat)"
     language: str
+    notes: tuple[str, ...] = ()  # what the reader should know of how it was scored
 
     @property
     def place(self) -> str:
@@ -77,6 +78,7 @@ class Assessment:
                 for p in self.places
             ],
             "language": self.language,
+            "notes": list(self.notes),
         }
 
 
@@ -109,8 +111,10 @@ class Scorer:
     gazetteer: Gazetteer | None
     threshold: float = 0.5
     classifier_weight: float = 0.55
+    max_chars: int = 1_000_000  # a longer text is scored on its beginning, and says so
 
     def score(self, text: str) -> Assessment:
+        text, notes = _bounded(text, self.max_chars)
         language = _language(text)
         sentences = split_sentences(text)
         tokens = tokenize(text, sentences)
@@ -132,7 +136,8 @@ class Scorer:
             if self.gazetteer
             else []
         )
-        return Assessment(severity, why, signals, tuple(places), main_place(places), language)
+        main = main_place(places)
+        return Assessment(severity, why, signals, tuple(places), main, language, notes)
 
     def _signals(
         self,
@@ -197,6 +202,17 @@ def _hits(
         )
         hits.append(Hit(match.rule.id, sentence.text, sentence.start, sentence.end, terms, figures))
     return tuple(hits)
+
+
+def _bounded(text: str, max_chars: int) -> tuple[str, tuple[str, ...]]:
+    """`text`, or its first `max_chars` characters cut at a space, with a note saying so:
+    scoring time grows with length, and one report must not hold the worker for long."""
+    if len(text) <= max_chars:
+        return text, ()
+    space = text.rfind(" ", max_chars - 200, max_chars)
+    kept = text[: space if space > 0 else max_chars]
+    note = f"scored the first {len(kept):,} of {len(text):,} characters (the text is longer)"
+    return kept, (note,)
 
 
 def _language(text: str) -> str:

@@ -243,26 +243,72 @@ class Store:
             session.commit()
             return due
 
-    def record_attempt(self, delivery: Delivery, error: str, retry_at: datetime | None) -> Delivery:
-        """Outcome of one attempt: sent (no error), failed (retry_at set) or gave up."""
+    def record_attempt(
+        self, delivery: Delivery, error: str, retry_at: datetime | None, at: datetime | None = None
+    ) -> Delivery:
+        """Outcome of one attempt (made `at`, default now): sent (no error), failed (retry_at
+        set) or gave up; the first failure since it was sent or re-queued sets failing_since."""
         with Session(self.engine, expire_on_commit=False) as session:
             stored = session.get(Delivery, delivery.id)
             stored.attempts += 1
-            stored.last_attempt_at = utcnow()
+            stored.last_attempt_at = at or utcnow()
             stored.claimed_until = None
             stored.error = error
             session.add(
                 Attempt(delivery_id=stored.id, at=stored.last_attempt_at, ok=not error, error=error)
             )
             if not error:
-                stored.status = DeliveryStatus.sent
-            elif retry_at is not None:
-                stored.status = DeliveryStatus.failed
-                stored.next_attempt_at = retry_at
+                stored.status, stored.failing_since, stored.failures = DeliveryStatus.sent, None, 0
             else:
-                stored.status = DeliveryStatus.gave_up
+                stored.failing_since = stored.failing_since or stored.last_attempt_at
+                stored.failures += 1
+                stored.status = DeliveryStatus.failed if retry_at else DeliveryStatus.gave_up
+                stored.next_attempt_at = retry_at or stored.next_attempt_at
             session.commit()
             return stored
+
+    def requeue(
+        self,
+        lease: timedelta,
+        delivery_id: int | None = None,
+        since: datetime | None = None,
+        after: int = 0,
+        limit: int = 10,
+    ) -> list[Delivery]:
+        """Delivery `delivery_id` unless it was sent, else the first `limit` deliveries after
+        id `after` that gave up (their last attempt at or after `since`), made pending again,
+        due now and leased to this caller; one being sent by another worker is left alone."""
+        now = utcnow()
+        query = select(Delivery).where(
+            Delivery.id > after, or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
+        )
+        if delivery_id is not None:
+            query = query.where(Delivery.id == delivery_id, Delivery.status != DeliveryStatus.sent)
+        else:
+            query = query.where(Delivery.status == DeliveryStatus.gave_up)
+        if since is not None:
+            query = query.where(Delivery.last_attempt_at >= since)
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = query.order_by(Delivery.id).limit(limit).with_for_update(skip_locked=True)
+            due = list(session.exec(query))
+            for delivery in due:
+                delivery.status, delivery.next_attempt_at = DeliveryStatus.pending, now
+                delivery.failing_since, delivery.failures = None, 0
+                delivery.claimed_until = now + lease
+            session.commit()
+            return due
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(Delivery, delivery_id)
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[Delivery]:
+        """Newest deliveries first, of any status or of `status`."""
+        query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(Delivery.status == status)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.exec(query))
 
     def alert(self, alert_id: int) -> Alert | None:
         with Session(self.engine, expire_on_commit=False) as session:

@@ -14,6 +14,8 @@ TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+")
 SENTENCE_END = re.compile(
     r"""(?<=[.!?؟])["'”’»)\]]*\s+(?=(?:«\s?|["'“‘¿¡(\[])?[A-ZÀ-ÖØ-Þ0-9\u0600-\u06FF])"""
 )
+MAX_SENTENCE_WORDS = 80  # a longer run without a sentence end is cut (see _bounded)
+MIN_CUT_WORDS = 40
 ABBREVIATIONS = frozenset(
     [
         "mr",
@@ -151,20 +153,39 @@ def _split_line(line: str, offset: int, out: list[Sentence]) -> None:
 
 
 def _add(line: str, offset: int, start: int, end: int, out: list[Sentence]) -> None:
-    piece = line[start:end]
-    stripped = piece.strip()
-    if not stripped:
-        return
-    lead = len(piece) - len(piece.lstrip())
-    begin = offset + start + lead
-    out.append(Sentence(begin, begin + len(stripped), stripped))
+    for a, b in _bounded(line, start, end):
+        piece = line[a:b]
+        stripped = piece.strip()
+        if stripped:
+            begin = offset + a + len(piece) - len(piece.lstrip())
+            out.append(Sentence(begin, begin + len(stripped), stripped))
+
+
+def _bounded(line: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) cut into pieces of at most MAX_SENTENCE_WORDS words: after the last
+    clause mark (, ; :) past MIN_CUT_WORDS, else at the word limit. A run with no sentence
+    end (a table, a transcript, a page without punctuation) then costs no more to match
+    than ordinary sentences: rules look for words near each other within one sentence."""
+    words = [m.start() for m in TOKEN.finditer(line, start, end)]
+    pieces, first = [], 0
+    while len(words) - first > MAX_SENTENCE_WORDS:
+        limit = words[first + MAX_SENTENCE_WORDS]
+        floor = words[first + MIN_CUT_WORDS]
+        mark = max(line.rfind(c, floor, limit) for c in (", ", "; ", ": "))  # not 200,000
+        cut = mark + 1 if mark >= 0 else limit
+        pieces.append((words[first] if pieces else start, cut))
+        first = bisect_left(words, cut)
+    pieces.append((words[first] if pieces else start, end))
+    return pieces
 
 
 def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
     """Every word of `text` (lower-cased) with its offsets and sentence index."""
     lowered = normalise(text).lower()
-    found = list(TOKEN.finditer(lowered))
-    starts = tuple(m.start() for m in found)
+    # Offsets and words in two passes rather than a list of match objects: those are
+    # tracked by the garbage collector, which made a 1 MB text cost 4x per byte.
+    words = tuple(TOKEN.findall(lowered))
+    starts = tuple(m.start() for m in TOKEN.finditer(lowered))
     # Sentence k holds the words from the first one at or after its start up to the next
     # sentence's; sentences cover all text but white space and quotes.
     sentence_of: list[int] = []
@@ -172,13 +193,8 @@ def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
         bound = bisect_left(starts, sentence.start)
         sentence_of += [index] * (bound - len(sentence_of))
     sentence_of += [len(sentences) - 1] * (len(starts) - len(sentence_of))
-    return Tokens(
-        tuple(m.group() for m in found),
-        starts,
-        tuple(m.end() for m in found),
-        tuple(sentence_of),
-        lowered,
-    )
+    ends = tuple(start + len(word) for start, word in zip(starts, words, strict=True))
+    return Tokens(words, starts, ends, tuple(sentence_of), lowered)
 
 
 def title_of(text: str, fallback: str) -> str:

@@ -14,5 +14,5 @@ def parse_iso(value: str) -> datetime | None:
     """An ISO 8601 date or time ("Z" allowed) in UTC, or None if it is not one."""
     try:
         return as_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved out by its zone
         return None

@@ -9,6 +9,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from itertools import accumulate
 
 from warning.quantities import quantities
 from warning.rules.compiler import (
@@ -265,19 +266,20 @@ def evaluate(condition: Compiled, hits: Hits, anchor: list[Span]) -> list[Span] 
         spans = [span for term in condition.terms for span in hits.get(term, ())]
         return spans or None
     if isinstance(condition, NearTo):
+        near = Anchors(anchor)
         spans = [
             span
             for term in condition.terms
             for span in hits.get(term, ())
-            if any(_close(other, span, condition.within, condition.ordered) for other in anchor)
+            if near.holds(span, condition.within, condition.ordered)
         ]
         return spans or None
     if isinstance(condition, CountOf):
+        near = Anchors(anchor)
         spans = [
             span
             for span, value in hits.numbers.items()
-            if value >= condition.at_least
-            and any(_close(other, span, condition.within, False) for other in anchor)
+            if value >= condition.at_least and near.holds(span, condition.within, False)
         ]
         return spans or None
     if isinstance(condition, OneOf):
@@ -287,10 +289,29 @@ def evaluate(condition: Compiled, hits: Hits, anchor: list[Span]) -> list[Span] 
     return _evaluate_all(condition, hits)
 
 
-def _close(anchor: Span, span: Span, within: int, ordered: bool) -> bool:
-    if ordered and span[0] < anchor[1]:
-        return False
-    return _gap(anchor, span) <= within
+class Anchors:
+    """The spans a `near` or `count` is measured from, sorted so that asking whether a span
+    lies within N words of any of them is a binary search, not a scan: a report-scope rule
+    over a long report would otherwise cost hits x anchors.
+
+    Unordered: the gap max(s0 - a1, a0 - s1, 0) <= N holds for some anchor a iff one that
+    starts at or before s1 + N reaches to s0 - N or beyond (a running maximum of ends).
+    Ordered (the span comes after the anchor): some anchor ends in [s0 - N, s0]."""
+
+    __slots__ = ("starts", "reach", "ends")
+
+    def __init__(self, spans: list[Span]):
+        by_start = sorted(spans)
+        self.starts = [a for a, _ in by_start]
+        self.reach = list(accumulate((b for _, b in by_start), max))
+        self.ends = sorted(b for _, b in spans)
+
+    def holds(self, span: Span, within: int, ordered: bool) -> bool:
+        if ordered:
+            i = bisect_left(self.ends, span[0] - within)
+            return i < len(self.ends) and self.ends[i] <= span[0]
+        i = bisect_right(self.starts, span[1] + within)
+        return i > 0 and self.reach[i - 1] >= span[0] - within
 
 
 def _evaluate_all(condition: AllOf, hits: Hits) -> list[Span] | None:
@@ -301,8 +322,3 @@ def _evaluate_all(condition: AllOf, hits: Hits) -> list[Span] | None:
             return None
         collected.extend(spans)
     return collected
-
-
-def _gap(a: Span, b: Span) -> int:
-    """Words strictly between two spans (0 if they touch or overlap)."""
-    return max(b[0] - a[1], a[0] - b[1], 0)

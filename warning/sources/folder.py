@@ -6,6 +6,13 @@ that cannot be read goes to `failed/` with `NAME.error.txt` beside it saying why
 between storing and moving loses nothing: the file is still there, its reports are known
 (by name and content), and the next poll moves it. With `after: keep` files stay and are
 read again on every poll (a report with the same text is stored only once).
+
+One bad file never stops the others: whatever goes wrong reading it is its reason in
+`failed/`; a file whose report the store could not take stays, to be read again (unless
+the report itself was refused). The source stays in its folder: `pattern` cannot leave it
+(refused when the config is read), `done/` and `failed/` are never read again, a link to a
+file outside the folder is refused (and left where it is), and file names are escaped in
+every message (`printable`), so a newline in a name cannot forge a log line.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
-import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -22,11 +29,17 @@ from typing import Any
 
 from warning.config import FolderSourceSettings
 from warning.extract import ExtractError, decode, extract_html
-from warning.sources.base import Incoming, Known, Memo, Poll, Stored
+from warning.jsonio import JsonError, loads
+from warning.sources.base import Incoming, Known, Memo, Poll, Stored, printable, reason
 from warning.text import title_of
 from warning.times import as_utc, parse_iso
 
 DONE, FAILED = "done", "failed"
+FILED = frozenset({DONE, FAILED})  # where read files go; never read again
+REF = re.compile(r"(?P<name>.*)#[0-9a-f]{12}(?:#\d+)?", re.DOTALL)  # name#digest[#item]
+OUTSIDE = "a link to a file outside the folder; not read, left where it is"
+INTO_FILED = "a link into done/ or failed/; not read, left where it is"
+LOOP = "a link that leads nowhere (a loop?); not read, left where it is"
 
 
 class Unreadable(ValueError):
@@ -42,35 +55,71 @@ class FolderSource:
     def poll(self, memo: Memo, known: Known) -> Poll:
         folder = self.settings.path
         if not folder.is_dir():
-            return Poll(errors=[f"{folder}: folder does not exist"], memo=memo)
+            return Poll(errors=[printable(f"{folder}: folder does not exist")], memo=memo)
+        files = self._files(folder)
         reports: list[Incoming] = []
         errors: list[str] = []
-        files = [p for p in sorted(folder.glob(self.settings.pattern)) if _readable_kind(p)]
         for path in files:
-            try:
-                items, notes = self._read(path)
-            except Unreadable as exc:
-                errors.append(f"{path}: {exc}")
-                self._fail(path, str(exc), errors)
-                continue
-            errors.extend(f"{path}: {note}" for note in notes)
-            if self.moving and all(known(item.ref) for item in items):
-                self._move(path, folder / DONE, errors)  # stored by an earlier poll
-                continue
-            reports.extend(items)
+            reports.extend(self._take(path, known, errors))
         return Poll(reports, errors, seen=len(files), memo=memo)
 
     def settle(self, stored: list[Stored]) -> list[str]:
-        """Move the files whose reports are all stored now to done/; returns problems."""
+        """File away each file whose reports were all stored (done/) or refused for good
+        (failed/); one the store failed on stays, to be read again. Returns problems."""
         if not self.moving:
             return []
-        refs = {s.ref for s in stored}
         errors: list[str] = []
-        for name in sorted({ref.split("#", 1)[0] for ref in refs}):
+        for name, outcomes in _by_file(stored).items():
             path = self.settings.path / name
-            if path.is_file():
-                self._move(path, self.settings.path / DONE, errors)
+            failures = [s for s in outcomes if s.error]
+            if not path.is_file() or not all(s.permanent for s in failures):
+                continue
+            if failures:
+                why = "; ".join(f"{s.ref}: not stored: {s.error}" for s in failures)
+                self._fail(path, why, errors)
+            else:
+                self._move(path, DONE, errors)
         return errors
+
+    def _files(self, folder: Path) -> list[Path]:
+        """The files `pattern` names, of a kind we read, outside done/ and failed/."""
+        return [
+            path
+            for path in sorted(folder.glob(self.settings.pattern))
+            if not FILED.intersection(path.relative_to(folder).parts[:1]) and _readable_kind(path)
+        ]
+
+    def _take(self, path: Path, known: Known, errors: list[str]) -> list[Incoming]:
+        """The reports of one file still to be stored. A file that cannot be read goes to
+        failed/ (whatever the error), one whose reports are all stored already to done/."""
+        where = printable(str(path))
+        refused = self._refusal(path)
+        if refused:
+            errors.append(f"{where}: {refused}")
+            return []
+        try:
+            items, notes = self._read(path)
+        except Exception as exc:  # by design: no error in one file stops the others
+            why = reason(exc, Unreadable)
+            errors.append(f"{where}: {why}")
+            self._fail(path, why, errors)
+            return []
+        errors.extend(f"{where}: {printable(note)}" for note in notes)
+        if self.moving and all(known(item.ref) for item in items):
+            self._move(path, DONE, errors)  # stored by an earlier poll
+            return []
+        return items
+
+    def _refusal(self, path: Path) -> str:
+        """Why `path` may not be read though `pattern` names it ('' if it may): it is, or
+        lies under, a link that leads out of the folder or into done/ or failed/."""
+        try:
+            root, real = self.settings.path.resolve(), path.resolve()
+        except (OSError, RuntimeError):  # a loop of links
+            return LOOP
+        if not real.is_relative_to(root):
+            return OUTSIDE
+        return INTO_FILED if FILED.intersection(real.relative_to(root).parts[:1]) else ""
 
     def _read(self, path: Path) -> tuple[list[Incoming], list[str]]:
         try:
@@ -89,19 +138,24 @@ class FolderSource:
             raise Unreadable(str(exc)) from exc
         if not items:
             raise Unreadable("no report in it")
-        refs = [
-            f"{path.name}#{digest}" + (f"#{i}" if len(items) > 1 else "") for i in range(len(items))
-        ]
+        name = path.relative_to(self.settings.path).as_posix()
+        refs = [f"{name}#{digest}" + (f"#{i}" if len(items) > 1 else "") for i in range(len(items))]
         return [_with_ref(item, ref) for item, ref in zip(items, refs, strict=True)], notes
 
-    def _fail(self, path: Path, reason: str, errors: list[str]) -> None:
+    def _fail(self, path: Path, why: str, errors: list[str]) -> None:
         if not self.moving:
             return
-        target = self._move(path, self.settings.path / FAILED, errors)
-        if target is not None:
-            target.with_name(target.name + ".error.txt").write_text(reason + "\n", "utf-8")
+        target = self._move(path, FAILED, errors)
+        if target is None:
+            return
+        note = target.with_name(target.name + ".error.txt")
+        try:
+            note.write_text(printable(why) + "\n", "utf-8")
+        except OSError as exc:
+            errors.append(printable(f"{note}: cannot write the reason: {exc.strerror or exc}"))
 
-    def _move(self, path: Path, folder: Path, errors: list[str]) -> Path | None:
+    def _move(self, path: Path, where: str, errors: list[str]) -> Path | None:
+        folder = self.settings.path / where
         try:
             folder.mkdir(exist_ok=True)
             target = folder / path.name
@@ -110,12 +164,22 @@ class FolderSource:
                 target = folder / f"{path.stem}.{stamp}{path.suffix}"
             return path.rename(target)
         except OSError as exc:
-            errors.append(f"{path}: cannot move to {folder.name}/: {exc.strerror or exc}")
+            errors.append(printable(f"{path}: cannot move to {where}/: {exc.strerror or exc}"))
             return None
 
 
 def _readable_kind(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in READERS
+    return path.suffix.lower() in READERS and path.is_file()
+
+
+def _by_file(stored: list[Stored]) -> dict[str, list[Stored]]:
+    """The outcomes of a poll's reports by the file (name inside the folder) they came from."""
+    files: dict[str, list[Stored]] = {}
+    for outcome in stored:
+        match = REF.fullmatch(outcome.ref)
+        if match:
+            files.setdefault(match["name"], []).append(outcome)
+    return files
 
 
 def _with_ref(item: Incoming, ref: str) -> Incoming:
@@ -141,9 +205,9 @@ def _read_html(raw: bytes, name: str) -> tuple[list[Incoming], list[str]]:
 def _read_json(raw: bytes, name: str) -> tuple[list[Incoming], list[str]]:
     decoded = decode(raw)
     try:
-        data = json.loads(decoded.text)
-    except ValueError as exc:
-        raise Unreadable(f"not valid JSON: {exc}") from exc
+        data = loads(decoded.text)
+    except JsonError as exc:
+        raise Unreadable(str(exc)) from None
     entries = data if isinstance(data, list) else [data]
     return [_json_report(entry, i, name) for i, entry in enumerate(entries)], []
 
@@ -158,19 +222,26 @@ def _json_report(entry: Any, index: int, name: str) -> Incoming:
     text = entry.get("text")
     if not isinstance(text, str) or not text.strip():
         raise Unreadable(f"{where}: 'text' is missing or empty")
-    title = str(entry.get("title") or title_of(text, name))[:300]
-    published = _iso_date(entry.get("published"), where)
-    return Incoming(
-        name, title, text, str(entry.get("url") or ""), published, str(entry.get("source") or "")
+    title, url, outlet, published = (
+        _string(entry, key, where) for key in ("title", "url", "source", "published")
     )
+    when = _iso_date(published, where)
+    return Incoming(name, (title or title_of(text, name))[:300], text, url, when, outlet)
 
 
-def _iso_date(value: Any, where: str) -> datetime | None:
-    if value in (None, ""):
+def _string(entry: dict[str, Any], key: str, where: str) -> str:
+    value = entry.get(key)
+    if value is not None and not isinstance(value, str):
+        raise Unreadable(f"{where}: '{key}' must be a string, not {type(value).__name__}")
+    return value or ""
+
+
+def _iso_date(value: str, where: str) -> datetime | None:
+    if not value:
         return None
-    parsed = parse_iso(str(value))
+    parsed = parse_iso(value)
     if parsed is None:
-        raise Unreadable(f"{where}: 'published' is not an ISO 8601 date: {value!r}")
+        raise Unreadable(f"{where}: 'published' is not an ISO 8601 date: {value[:40]!r}")
     return parsed
 
 

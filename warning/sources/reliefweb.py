@@ -12,7 +12,7 @@ from typing import Any
 from warning.config import ReliefWebSourceSettings
 from warning.extract import plain_text
 from warning.fetch import Fetcher, FetchError
-from warning.sources.base import Incoming, Known, Memo, Poll, Remote
+from warning.sources.base import Incoming, Known, Memo, Poll, Remote, printable, reason
 from warning.times import parse_iso
 
 FIELDS = ["title", "body", "url", "url_alias", "date.created", "date.original", "source.name"]
@@ -32,7 +32,7 @@ class ReliefWebSource(Remote):
             items = self._page(page, memo.cursor)
             seen += len(items)
             for item in items:
-                incoming = _incoming(item, errors)
+                incoming = _guarded(item, errors)
                 if incoming is not None and not known(incoming.ref):
                     reports.append(incoming)
                 newest = max(newest, _created(item))
@@ -57,16 +57,29 @@ class ReliefWebSource(Remote):
         try:
             data = json.loads(fetched.body)
             items = data["data"]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise FetchError(f"not a ReliefWeb reports response: {exc}") from exc
         if not isinstance(items, list):
             raise FetchError("not a ReliefWeb reports response: 'data' is not a list")
         return [item for item in items if isinstance(item, dict)]
 
 
+def _guarded(item: dict[str, Any], errors: list[str]) -> Incoming | None:
+    """The item as a report, or None with its problem in `errors`, whatever goes wrong."""
+    try:
+        return _incoming(item, errors)
+    except Exception as exc:  # by design: one bad item never loses the others
+        errors.append(f"{_where(item)}: not read: {reason(exc)}")
+        return None
+
+
+def _where(item: dict[str, Any]) -> str:
+    return printable(f"report {str(item.get('id', '?'))[:40]}")
+
+
 def _incoming(item: dict[str, Any], errors: list[str]) -> Incoming | None:
     fields = item.get("fields") if isinstance(item.get("fields"), dict) else {}
-    where = f"report {item.get('id', '?')}"
+    where = _where(item)
     text = plain_text(str(fields.get("body", "") or ""))
     if not text.strip():
         errors.append(f"{where}: no body; skipped")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,25 +17,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from warning.config import HttpSourceSettings, Settings
+from warning.jsonio import BadNumber
 from warning.sources.base import Incoming, Intake, Stored
 from warning.text import title_of
 from warning.times import as_utc
+from warning.web.body import CLOSE, Refused, decode_json, read_body, require_json
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
-
-
-class Refused(Exception):
-    """A request turned down: its status, a message safe to show, extra headers."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
 
 
 class ReportIn(BaseModel):
@@ -87,18 +79,26 @@ def create_app(settings: Settings, intake: Intake) -> FastAPI:
 
     @app.post("/api/reports", status_code=202)
     async def post_reports(request: Request) -> dict[str, list[dict[str, Any]]]:
+        require_small_head(request, settings.web.max_header_bytes)
         source = authenticate(request.headers.get("authorization", ""), sources)
-        body = await read_body(request, source.max_bytes)
-        reports = [to_incoming(item) for item in parse_reports(body)]
+        require_json(request.headers.get("content-type", ""))
         try:
-            stored = await run_in_threadpool(intake, source.name, reports)
-        except Exception as exc:
-            log.error(
-                "source %s: storing posted reports failed: %s",
-                source.name,
-                settings.redact(str(exc)),
-            )
+            return await accept(request, source)
+        except Refused:
+            raise
+        except ClientDisconnect:
+            log.info("source %s: the client left before sending the whole body", source.name)
+            raise Refused(400, "the body is incomplete") from None
+        except Exception as exc:  # the edge: one line, no traceback holding request data
+            message = settings.redact(f"{type(exc).__name__}: {exc}")[:300]
+            log.error("source %s: posted reports failed: %s", source.name, message)
             raise Refused(500, "the reports could not be stored") from None
+
+    async def accept(request: Request, source: HttpSourceSettings) -> dict[str, Any]:
+        body = await read_body(request, source.max_bytes, settings.web.body_timeout)
+        reports = [to_incoming(item) for item in parse_reports(decode_json(body))]
+        stored = await run_in_threadpool(intake, source.name, reports)
+        refuse_unstored(stored, single=len(reports) == 1)
         log.info(
             "source %s: %d report(s) posted, %d new",
             source.name,
@@ -112,6 +112,15 @@ def create_app(settings: Settings, intake: Intake) -> FastAPI:
 
 async def _refused(request: Request, exc: Refused) -> JSONResponse:
     return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+
+
+def require_small_head(request: Request, max_bytes: int) -> None:
+    """Refuse with 431 a request line and headers over `max_bytes`: the server's limit
+    (h11's) bounds only a head still incomplete after a read, not one that came whole."""
+    size = len(request.scope["raw_path"]) + len(request.scope["query_string"])
+    size += sum(len(name) + len(value) + 4 for name, value in request.headers.raw)
+    if size > max_bytes:
+        raise Refused(431, f"the request headers are over the {max_bytes}-byte limit", CLOSE)
 
 
 def authenticate(header: str, sources: Sequence[HttpSourceSettings]) -> HttpSourceSettings:
@@ -129,34 +138,8 @@ def authenticate(header: str, sources: Sequence[HttpSourceSettings]) -> HttpSour
     return found
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes `max_bytes`."""
-    too_big = Refused(413, f"the body is over the {max_bytes}-byte limit")
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > max_bytes:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def parse_reports(body: bytes) -> list[ReportIn]:
-    """The body as a list of reports (one object or a list of them), else 422."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Refused(422, f"the body is not valid UTF-8 (byte {exc.start})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise Refused(422, f"invalid JSON: {exc.msg} ({where})") from None
-    except RecursionError:
-        raise Refused(422, "invalid JSON: nested too deeply") from None
+def parse_reports(data: Any) -> list[ReportIn]:
+    """Decoded JSON as a list of reports (one object or a list of them), else 422."""
     items = data if isinstance(data, list) else [data]
     if not items:
         raise Refused(422, "the batch is empty")
@@ -173,11 +156,16 @@ def parse_reports(body: bytes) -> list[ReportIn]:
 
 def validate_item(item: Any, number: int, errors: list[str]) -> ReportIn | None:
     """Item `number` (from 1) as a report; its problems go to `errors`."""
+    if isinstance(item, BadNumber):
+        errors.append(f"item {number}: invalid JSON: {item.why}")
+        return None
     if not isinstance(item, dict):
         errors.append(f"item {number}: must be a JSON object")
         return None
+    bad = {key: value for key, value in item.items() if isinstance(value, BadNumber)}
+    errors += [f"item {number}: {key}: invalid JSON: {value.why}" for key, value in bad.items()]
     try:
-        return ReportIn.model_validate(item)
+        return None if bad else ReportIn.model_validate(item)
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_input=False):
             field = ".".join(str(part) for part in error["loc"]) or "item"
@@ -190,7 +178,7 @@ def validate_item(item: Any, number: int, errors: list[str]) -> ReportIn | None:
 
 def to_incoming(report: ReportIn) -> Incoming:
     """A posted report as the pipeline takes it; its ref is its URL or a hash of its text."""
-    digest = hashlib.sha256(report.text.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(report.text.encode()).hexdigest()[:12]  # no surrogates: pydantic
     return Incoming(
         ref=report.url or f"post:{digest}",
         title=(report.title or title_of(report.text, report.text[:80]))[:300],
@@ -201,5 +189,25 @@ def to_incoming(report: ReportIn) -> Incoming:
     )
 
 
+def refuse_unstored(stored: list[Stored], single: bool) -> None:
+    """422 if an item could not be stored for a fault of its own; 503 (to be sent again:
+    the stored ones are then recognised as duplicates) if the store failed."""
+    failed = [(n, s) for n, s in enumerate(stored, 1) if s.error]
+    if not failed:
+        return
+    lines = [f"{'' if single else f'item {n}: '}not stored: {s.error}" for n, s in failed]
+    if all(s.permanent for _, s in failed):
+        raise Refused(422, "; ".join(lines[:20]))
+    raise Refused(503, "; ".join(lines[:20]), {"Retry-After": "30"})
+
+
 def outcome(stored: Stored) -> dict[str, Any]:
-    return {"ref": stored.ref, "id": stored.report_id, "duplicate": stored.duplicate}
+    """One item's outcome: its id, or `error` saying why it was not stored; `notes` on
+    what was mended on the way in."""
+    shown: dict[str, Any] = {"ref": stored.ref, "id": stored.report_id}
+    shown["duplicate"] = stored.duplicate
+    if stored.notes:
+        shown["notes"] = list(stored.notes)
+    if stored.error:
+        shown["error"] = stored.error
+    return shown

@@ -6,20 +6,26 @@ import logging
 import socket
 import threading
 import time
+from functools import partial
 
 import uvicorn
 from fastapi import FastAPI
+
+from warning.config import WebSettings
+from warning.web.protocol import HeaderDeadlineProtocol
 
 log = logging.getLogger(__name__)
 
 
 class WebServer:
-    """`app` on (host, port) in a daemon thread; port 0 picks a free port (see `port`)."""
+    """`app` on `web.host`, `web.port` in a daemon thread, with `web`'s header deadline and
+    header size limit; port 0 picks a free port (see `port`)."""
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: FastAPI, web: WebSettings):
         self.app = app
-        self.host = host
-        self.port = port
+        self.web = web
+        self.host = web.host
+        self.port = web.port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -29,12 +35,15 @@ class WebServer:
             raise RuntimeError("the web server is already running")
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
+        protocol = partial(HeaderDeadlineProtocol, header_timeout=self.web.header_timeout)
         config = uvicorn.Config(
             self.app,
             log_config=None,  # keep the service's logging as configured
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=3,
+            http=protocol,  # type: ignore[arg-type]  # uvicorn calls it like a class
+            h11_max_incomplete_event_size=self.web.max_header_bytes,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(

@@ -1,0 +1,100 @@
+"""Scoring cost per byte: does a long report cost more per byte than a short one?
+
+For each shape of text (real prose; the same sentences with no sentence end; a run of
+capitalised words; Arabic without punctuation; words joined by commas with no space), it
+scores 1 MB as 1,024 reports of 1 KB, as 10 of 100 KB and as 1 of 1 MB with the full
+`Scorer` (rules, classifier, places, language), and prints seconds per MB for each, side
+by side, with the largest of the three over the smallest (the target is at most 1.2: linear
+cost) and the time of the single 1 MB report (target: under 3 s on one core). Best of
+three passes. Run: python bench/linear_bench.py [--shape NAME] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from corpus import REPEAT, sentences  # noqa: E402
+
+from warning.config import Settings  # noqa: E402
+from warning.pipeline import build_scorer  # noqa: E402
+
+KB = 1024
+SIZES = ((KB, 1024), (100 * KB, 10), (1024 * KB, 1))  # (report size, reports): 1 MB each
+ARABIC = "حاصرت القوات المدينة وقطعت الاتصالات ونزح آلاف المدنيين من منازلهم خوفا من المجازر"
+
+
+def _fill(piece: Callable[[random.Random], str], size: int, seed: int) -> str:
+    rng, parts, total = random.Random(seed), [], 0
+    while total < size:
+        parts.append(piece(rng))
+        total += len(parts[-1]) + 1
+    return " ".join(parts)[:size]
+
+
+def shapes() -> dict[str, Callable[[int, int], str]]:
+    pool = sentences()
+    plain = [s.rstrip(".!?\"'”").lower() for s in pool]
+    words = sorted({w for s in pool for w in s.split() if w.isalpha()})
+    return {
+        "prose": lambda size, seed: _fill(lambda r: r.choice(pool), size, seed),
+        "no sentence end": lambda size, seed: _fill(lambda r: r.choice(plain), size, seed),
+        "capitalised run": lambda size, seed: _fill(
+            lambda r: r.choice(words).capitalize(), size, seed
+        ),
+        "arabic run": lambda size, seed: _fill(lambda r: ARABIC, size, seed),
+        "commas, no space": lambda size, seed: ",".join(
+            _fill(lambda r: r.choice(words), size, seed).split()
+        ),
+    }
+
+
+def seconds_per_mb(score: Callable[[str], object], reports: list[str]) -> float:
+    score(reports[0][:200])  # warm-up
+    best = float("inf")
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        for report in reports:
+            score(report)
+        best = min(best, time.perf_counter() - start)
+    return best / (sum(map(len, reports)) / (KB * KB))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--shape", help="only this shape")
+    parser.add_argument("--quick", action="store_true", help="1 KB and 100 KB only")
+    args = parser.parse_args()
+    scorer = build_scorer(Settings())
+    sizes = SIZES[:2] if args.quick else SIZES
+    print(f"{'shape':<18}" + "".join(f"{size // KB:>9} KB" for size, _ in sizes) + "   max/min")
+    results = {}
+    for name, make in shapes().items():
+        if args.shape and name != args.shape:
+            continue
+        rates = [
+            seconds_per_mb(scorer.score, [make(size, seed) for seed in range(count)])
+            for size, count in sizes
+        ]
+        ratio = max(rates) / min(rates)
+        results[name] = {"s_per_mb": rates, "ratio": ratio}
+        print(f"{name:<18}" + "".join(f"{r:>10.2f}s" for r in rates) + f"   {ratio:7.2f}")
+    print("(seconds per MB of text; the 1 MB column is also the time of one 1 MB report)")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
