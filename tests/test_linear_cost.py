@@ -78,8 +78,8 @@ def _near_by_scan(anchors: list, span: tuple, within: int, ordered: bool) -> boo
 SPAN = st.tuples(st.integers(0, 60), st.integers(1, 4)).map(lambda p: (p[0], p[0] + p[1]))
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(SPAN, max_size=8), SPAN, st.integers(0, 10), st.booleans())
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SPAN, max_size=20), SPAN, st.integers(0, 10), st.booleans())
 def test_the_near_index_agrees_with_the_definition(
     anchors: list, span: tuple, within: int, ordered: bool
 ) -> None:

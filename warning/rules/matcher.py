@@ -290,28 +290,37 @@ def evaluate(condition: Compiled, hits: Hits, anchor: list[Span]) -> list[Span] 
 
 
 class Anchors:
-    """The spans a `near` or `count` is measured from, sorted so that asking whether a span
-    lies within N words of any of them is a binary search, not a scan: a report-scope rule
-    over a long report would otherwise cost hits x anchors.
+    """The spans a `near` or `count` is measured from. A few are scanned; more are sorted,
+    so that asking whether a span lies within N words of any of them is a binary search:
+    a report-scope rule over a long report would otherwise cost hits x anchors.
 
     Unordered: the gap max(s0 - a1, a0 - s1, 0) <= N holds for some anchor a iff one that
     starts at or before s1 + N reaches to s0 - N or beyond (a running maximum of ends).
     Ordered (the span comes after the anchor): some anchor ends in [s0 - N, s0]."""
 
-    __slots__ = ("starts", "reach", "ends")
+    __slots__ = ("spans", "starts", "reach", "ends")
+    SCAN = 8  # up to this many, a scan is cheaper than building the index (rules_bench)
 
     def __init__(self, spans: list[Span]):
-        by_start = sorted(spans)
-        self.starts = [a for a, _ in by_start]
-        self.reach = list(accumulate((b for _, b in by_start), max))
-        self.ends = sorted(b for _, b in spans)
+        self.spans = spans
+        if len(spans) > self.SCAN:
+            by_start = sorted(spans)
+            self.starts = [a for a, _ in by_start]
+            self.reach = list(accumulate((b for _, b in by_start), max))
+            self.ends = sorted(b for _, b in spans)
 
     def holds(self, span: Span, within: int, ordered: bool) -> bool:
+        start, end = span
+        if len(self.spans) <= self.SCAN:
+            return any(
+                start - b <= within and a - end <= within and (not ordered or start >= b)
+                for a, b in self.spans
+            )
         if ordered:
-            i = bisect_left(self.ends, span[0] - within)
-            return i < len(self.ends) and self.ends[i] <= span[0]
-        i = bisect_right(self.starts, span[1] + within)
-        return i > 0 and self.reach[i - 1] >= span[0] - within
+            i = bisect_left(self.ends, start - within)
+            return i < len(self.ends) and self.ends[i] <= start
+        i = bisect_right(self.starts, end + within)
+        return i > 0 and self.reach[i - 1] >= start - within
 
 
 def _evaluate_all(condition: AllOf, hits: Hits) -> list[Span] | None:
