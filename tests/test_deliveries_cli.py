@@ -156,3 +156,28 @@ def test_requeue_leases_a_few_at_a_time(tmp_path: Path, scorer, smtp_server) -> 
 def test_retry_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
     result = cli("deliveries", "retry", *args, "--config", str(tmp_path / "none.yaml"))
     assert result.exit_code == 2 and result.stderr.startswith(message)
+
+
+def test_due_deliveries_are_claimed_a_batch_at_a_time(tmp_path: Path, scorer, smtp_server) -> None:  # noqa: ANN001
+    """A backlog is leased CLAIM_BATCH at a time, each batch just before it is sent, so a
+    lease never runs out under Apprise's wait between emails (and no other worker sends
+    the same alert); every delivery still goes out once."""
+    from warning.outbox import CLAIM_BATCH
+
+    names = [f"c{i:02d}" for i in range(CLAIM_BATCH + 3)]
+    wanted = {name: {"url": smtp_server.url(f"{name}@example.org")} for name in names}
+    _, settings, store = seed_alert(tmp_path, scorer, wanted, delivery={})
+    claimed: list[int] = []
+    claim = store.claim_due_deliveries
+
+    def recording(lease: timedelta, limit: int = 100) -> list:
+        batch = claim(lease, limit)
+        claimed.append(len(batch))
+        return batch
+
+    store.claim_due_deliveries = recording  # type: ignore[method-assign]
+    assert outbox(settings, store).deliver_due() == (len(names), 0)
+    assert claimed == [CLAIM_BATCH, 3, 0]
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.mailbox.messages) == [
+        f"{name}@example.org" for name in names
+    ]

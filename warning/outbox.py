@@ -15,6 +15,7 @@ from warning.store import Store
 from warning.times import as_utc
 
 log = logging.getLogger(__name__)
+CLAIM_BATCH = 10  # at ~5.5 s per email (Apprise's throttle), 55 s: well inside the lease
 
 
 class Outbox:
@@ -29,8 +30,13 @@ class Outbox:
         return timedelta(seconds=self.settings.delivery.timeout * 4)
 
     def deliver_due(self) -> tuple[int, int]:
-        """Try every delivery that is due; returns (sent, failed). Each outcome is recorded."""
-        tried = [self.attempt(d) for d in self.store.claim_due_deliveries(self.lease)]
+        """Try every delivery that is due, claimed CLAIM_BATCH at a time (just before they
+        are sent, so no lease runs out while Apprise waits between emails and another
+        worker takes them over); returns (sent, failed). Each outcome is recorded. A tried
+        delivery is sent, due later or gave up, so the loop ends."""
+        tried: list[Delivery] = []
+        while batch := self.store.claim_due_deliveries(self.lease, CLAIM_BATCH):
+            tried.extend(self.attempt(d) for d in batch)
         sent = sum(d.status == DeliveryStatus.sent for d in tried)
         return sent, len(tried) - sent
 
