@@ -166,6 +166,8 @@ def _bounded(line: str, start: int, end: int) -> list[tuple[int, int]]:
     clause mark (, ; :) past MIN_CUT_WORDS, else at the word limit. A run with no sentence
     end (a table, a transcript, a page without punctuation) then costs no more to match
     than ordinary sentences: rules look for words near each other within one sentence."""
+    if end - start < 2 * MAX_SENTENCE_WORDS:  # a word and a separator: 2 characters each
+        return [(start, end)]
     words = [m.start() for m in TOKEN.finditer(line, start, end)]
     pieces, first = [], 0
     while len(words) - first > MAX_SENTENCE_WORDS:
@@ -182,10 +184,15 @@ def _bounded(line: str, start: int, end: int) -> list[tuple[int, int]]:
 def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
     """Every word of `text` (lower-cased) with its offsets and sentence index."""
     lowered = normalise(text).lower()
-    # Offsets and words in two passes rather than a list of match objects: those are
-    # tracked by the garbage collector, which made a 1 MB text cost 4x per byte.
-    words = tuple(TOKEN.findall(lowered))
-    starts = tuple(m.start() for m in TOKEN.finditer(lowered))
+    # One pass, keeping no match objects: those are tracked by the garbage collector,
+    # which made a 1 MB text cost 4x per byte (and this is faster on short texts too).
+    words_found: list[str] = []
+    starts_found: list[int] = []
+    add_word, add_start = words_found.append, starts_found.append
+    for match in TOKEN.finditer(lowered):
+        add_start(match.start())
+        add_word(match.group())
+    words, starts = tuple(words_found), tuple(starts_found)
     # Sentence k holds the words from the first one at or after its start up to the next
     # sentence's; sentences cover all text but white space and quotes.
     sentence_of: list[int] = []
