@@ -127,3 +127,20 @@ def test_the_stored_report_keeps_its_whole_text_and_the_alert_carries_the_note(
     with service.store.engine.connect() as connection:
         (stored,) = connection.exec_driver_sql("select text from report").fetchone()
     assert stored == text
+
+
+def test_scoring_many_gives_what_scoring_each_gives(scorer, monkeypatch) -> None:  # noqa: ANN001
+    """The daemon scores its waiting reports together (the classifier reads several at
+    once); each assessment must be the one `score` gives that report alone, across batch
+    bounds, with empty and unreadable texts among them."""
+    import warning.score
+
+    monkeypatch.setattr(warning.score, "BATCH_CHARS", 3_000)
+    texts = [SEED.read_text(), "", "Sign out", *[p.read_text() for p in NEUTRAL[:4]], KILLING]
+    texts += [run_on(5_000), "Residents fled the shelling. " * 3]
+    together = list(scorer.score_many(texts))
+    assert len(together) == len(texts)
+    for text, assessment in zip(texts, together, strict=True):
+        assert assessment == scorer.score(text)
+    assert together[0].severity.value == "critical"
+    assert together[7].signals  # the killing, scored among others, still fires

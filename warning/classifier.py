@@ -22,14 +22,14 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
-from warning.features import TextFeatures
+from warning.features import Projection, TextFeatures
 from warning.yamlio import InputError
 
 SHIPPED = (Path(__file__).parent / "packs" / "classifiers").resolve()  # follows the link
 NEGATIVE = "negative"
 MIN_POSITIVES = 10
 MIN_WORDS = 4  # shorter lines are navigation and buttons, not reporting
-MODEL_VERSION = "5"  # bump when build_pipeline changes, so cached models are retrained
+MODEL_VERSION = "6"  # bump when build_pipeline changes, so cached models are retrained
 
 
 @dataclass(frozen=True)
@@ -55,21 +55,21 @@ Factors = dict[int, dict[str, float]]  # sentence index -> signal -> factor
 class SignalClassifier:
     """Per-signal probability that a report carries the signal, from its likeliest sentence.
 
-    Keeps the fitted features and the stacked logistic-regression weights, so one sparse
-    product scores every sentence for every signal (the same numbers as predict_proba).
+    Keeps the fitted features and the stacked logistic-regression weights as one projection,
+    which scores every sentence for every signal (the same numbers as predict_proba).
     """
 
     def __init__(self, pipeline: Pipeline, signals: tuple[str, ...], digest: str):
-        self.features = pipeline.named_steps["features"]
         models = pipeline.named_steps["model"].estimators_
-        self.weights = np.ascontiguousarray(np.vstack([m.coef_[0] for m in models]).T)
+        weights = np.vstack([m.coef_[0] for m in models]).T
+        self.project = Projection(pipeline.named_steps["features"], weights)
         self.bias = np.array([m.intercept_[0] for m in models])
         self.signals = signals
         self.digest = digest
 
     def probabilities(self, sentences: list[str]) -> np.ndarray:
         """sentences x signals matrix of probabilities."""
-        logits = self.features.transform(sentences) @ self.weights + self.bias
+        logits = self.project(sentences) + self.bias
         return 1.0 / (1.0 + np.exp(-logits))
 
     def votes(
@@ -79,12 +79,31 @@ class SignalClassifier:
         furniture like "Sign out") are not read; a vote under 0.5 names no sentence.
         `factors` (sentence index -> signal -> factor, from context rules) weaken the
         probabilities of those sentences, as they weaken rule hits there."""
-        readable = [i for i, s in enumerate(sentences) if len(s.split()) >= MIN_WORDS]
+        return self.votes_many([(sentences, factors or {})])[0]
+
+    def votes_many(self, reports: list[tuple[list[str], Factors]]) -> list[dict[str, SentenceVote]]:
+        """`votes` of several reports (sentences and factors each), read in one projection:
+        its set-up costs more than the reading itself on a short report."""
+        readable = [
+            [i for i, s in enumerate(sentences) if len(s.split()) >= MIN_WORDS]
+            for sentences, _ in reports
+        ]
+        texts = [reports[r][0][i] for r, rows in enumerate(readable) for i in rows]
+        probabilities = self.probabilities(texts) if texts else np.zeros((0, len(self.signals)))
+        results, first = [], 0
+        for (_, factors), rows in zip(reports, readable, strict=True):
+            own = probabilities[first : first + len(rows)]
+            first += len(rows)
+            results.append(self._best(own, rows, factors))
+        return results
+
+    def _best(
+        self, probabilities: np.ndarray, readable: list[int], factors: Factors
+    ) -> dict[str, SentenceVote]:
         if not readable:
             return {s: SentenceVote(0.0, -1) for s in self.signals}
-        probabilities = self.probabilities([sentences[i] for i in readable])
         for row, sentence in enumerate(readable):
-            for signal, factor in (factors or {}).get(sentence, {}).items():
+            for signal, factor in factors.get(sentence, {}).items():
                 if signal in self.signals:
                     probabilities[row, self.signals.index(signal)] *= factor
         best = probabilities.argmax(axis=0)

@@ -14,7 +14,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _RANKS[self]
 
     def at_least(self, other: Severity) -> bool:
         return self.rank >= other.rank
+
+
+_RANKS = {level: rank for rank, level in enumerate(Severity)}

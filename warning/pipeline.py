@@ -231,8 +231,9 @@ class Service:
         channels = {name: c.min_severity for name, c in self.settings.channels.items()}
         policy = AlertPolicy(self.settings.alerts.min_severity, channels)
         while batch := self.store.unscored_reports():
-            for report in batch:
-                assessment = self._escalated(self.scorer.score(report.text))
+            scored = self.scorer.score_many([report.text for report in batch])
+            for report, assessment in zip(batch, scored, strict=True):
+                assessment = self._escalated(assessment)
                 joining = self.events.event_for(report, assessment)
                 change = self.store.record_score(report, assessment, joining, policy)
                 if change is not None:

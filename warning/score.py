@@ -8,12 +8,12 @@ Severity comes from the severity rules over the fired signals.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import py3langid
-
-from warning.classifier import SentenceVote, SignalClassifier
+from warning.classifier import Factors, SentenceVote, SignalClassifier
+from warning.language import detect
 from warning.levels import Severity
 from warning.places import Gazetteer, MainPlace, Place, main_place
 from warning.quantities import quantity_at
@@ -21,7 +21,7 @@ from warning.rules.matcher import RuleMatch, context_factors, find_terms, match_
 from warning.rules.pack import RulePack
 from warning.text import Sentence, Tokens, split_sentences, tokenize
 
-LANGUAGE_SAMPLE = 400  # characters given to language detection
+BATCH_CHARS = 200_000  # the classifier reads up to this much text of several reports at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +104,23 @@ def _signal_json(signal: SignalResult) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What scoring reads of one text before the classifier votes."""
+
+    text: str  # as scored (bounded to max_chars)
+    notes: tuple[str, ...]
+    sentences: list[Sentence]
+    tokens: Tokens
+    language: str
+    matches: list[RuleMatch]
+    factors: Factors  # context factors per sentence, for the classifier
+
+    @property
+    def sentence_texts(self) -> list[str]:
+        return [s.text for s in self.sentences]
+
+
 @dataclass(frozen=True)
 class Scorer:
     rules: RulePack
@@ -114,19 +131,35 @@ class Scorer:
     max_chars: int = 1_000_000  # a longer text is scored on its beginning, and says so
 
     def score(self, text: str) -> Assessment:
+        return next(self.score_many([text]))
+
+    def score_many(self, texts: Sequence[str]) -> Iterator[Assessment]:
+        """The assessments of `texts`, in order, each as `score` gives it; the classifier
+        reads up to BATCH_CHARS of them in one call (its set-up costs more than the reading
+        on a short report), and each run's assessments come as soon as it is scored."""
+        for batch in _batches(texts, BATCH_CHARS):
+            readings = [self._read(text) for text in batch]
+            votes = (
+                self.classifier.votes_many([(r.sentence_texts, r.factors) for r in readings])
+                if self.classifier
+                else [{}] * len(readings)
+            )
+            yield from map(self._assess, readings, votes)
+
+    def _read(self, text: str) -> _Reading:
         text, notes = _bounded(text, self.max_chars)
-        language = _language(text)
         sentences = split_sentences(text)
         tokens = tokenize(text, sentences)
+        language = detect(tokens.words, text)
         rules = self.rules.rules_for(language)
         found = find_terms(rules, tokens)
         matches = match_rules(rules, tokens, found)
-        votes = (
-            self.classifier.votes([s.text for s in sentences], context_factors(rules, found))
-            if self.classifier
-            else {}
-        )
-        signals = self._signals(text, sentences, tokens, matches, votes)
+        factors = context_factors(rules, found) if self.classifier else {}
+        return _Reading(text, notes, sentences, tokens, language, matches, factors)
+
+    def _assess(self, reading: _Reading, votes: dict[str, SentenceVote]) -> Assessment:
+        text, sentences = reading.text, reading.sentences
+        signals = self._signals(text, sentences, reading.tokens, reading.matches, votes)
         fired = {s.name for s in signals}
         severity, why = self._severity(fired)
         index_of = {sentence.start: i for i, sentence in enumerate(sentences)}
@@ -137,7 +170,9 @@ class Scorer:
             else []
         )
         main = main_place(places)
-        return Assessment(severity, why, signals, tuple(places), main, language, notes)
+        return Assessment(
+            severity, why, signals, tuple(places), main, reading.language, reading.notes
+        )
 
     def _signals(
         self,
@@ -204,6 +239,18 @@ def _hits(
     return tuple(hits)
 
 
+def _batches(texts: Sequence[str], limit: int) -> Iterator[Sequence[str]]:
+    """`texts` in consecutive runs of at most `limit` characters (a longer text alone)."""
+    start, size = 0, 0
+    for end, text in enumerate(texts):
+        if size and size + len(text) > limit:
+            yield texts[start:end]
+            start, size = end, 0
+        size += len(text)
+    if start < len(texts):
+        yield texts[start:]
+
+
 def _bounded(text: str, max_chars: int) -> tuple[str, tuple[str, ...]]:
     """`text`, or its first `max_chars` characters cut at a space, with a note saying so:
     scoring time grows with length, and one report must not hold the worker for long."""
@@ -213,8 +260,3 @@ def _bounded(text: str, max_chars: int) -> tuple[str, tuple[str, ...]]:
     kept = text[: space if space > 0 else max_chars]
     note = f"scored the first {len(kept):,} of {len(text):,} characters (the text is longer)"
     return kept, (note,)
-
-
-def _language(text: str) -> str:
-    sample = text[:LANGUAGE_SAMPLE].strip()
-    return py3langid.classify(sample)[0] if sample else "und"  # undetermined
