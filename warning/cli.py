@@ -13,6 +13,7 @@ from rich.table import Table
 
 from warning.classifier import cross_validate, load_examples
 from warning.cli_deliveries import deliveries_app
+from warning.cli_eval import eval_command
 from warning.cli_rules import rules_app
 from warning.cli_sources import sources
 from warning.cliutil import (
@@ -41,6 +42,7 @@ app.add_typer(classifier_app, name="classifier")
 app.add_typer(rules_app, name="rules")
 app.add_typer(deliveries_app, name="deliveries")
 app.command()(sources)
+app.command("eval")(eval_command)
 
 
 @app.command()

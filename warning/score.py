@@ -45,6 +45,16 @@ class SignalResult:
     hits: tuple[Hit, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class SignalScore:
+    """A signal's score whether it fired or not (for measuring: `warning eval`)."""
+
+    name: str
+    score: float
+    rules: float
+    classifier: float
+
+
 @dataclass(frozen=True)
 class Assessment:
     severity: Severity
@@ -54,6 +64,7 @@ class Assessment:
     main: MainPlace  # the main place; its label reads "Syria (Aleppo / Tal Rifaat)"
     language: str
     notes: tuple[str, ...] = ()  # what the reader should know of how it was scored
+    scores: tuple[SignalScore, ...] = ()  # every signal of the rule pack, fired or not
 
     @property
     def place(self) -> str:
@@ -79,6 +90,10 @@ class Assessment:
             ],
             "language": self.language,
             "notes": list(self.notes),
+            "scores": {
+                s.name: {"score": s.score, "rules": s.rules, "classifier": s.classifier}
+                for s in self.scores
+            },
         }
 
 
@@ -159,7 +174,7 @@ class Scorer:
 
     def _assess(self, reading: _Reading, votes: dict[str, SentenceVote]) -> Assessment:
         text, sentences = reading.text, reading.sentences
-        signals = self._signals(text, sentences, reading.tokens, reading.matches, votes)
+        signals, scores = self._signals(text, sentences, reading.tokens, reading.matches, votes)
         fired = {s.name for s in signals}
         severity, why = self._severity(fired)
         index_of = {sentence.start: i for i, sentence in enumerate(sentences)}
@@ -171,7 +186,7 @@ class Scorer:
         )
         main = main_place(places)
         return Assessment(
-            severity, why, signals, tuple(places), main, reading.language, reading.notes
+            severity, why, signals, tuple(places), main, reading.language, reading.notes, scores
         )
 
     def _signals(
@@ -181,8 +196,9 @@ class Scorer:
         tokens: Tokens,
         matches: list[RuleMatch],
         votes: dict[str, SentenceVote],
-    ) -> tuple[SignalResult, ...]:
-        results = []
+    ) -> tuple[tuple[SignalResult, ...], tuple[SignalScore, ...]]:
+        """The signals that fired, strongest first, and every signal's score."""
+        results, scores = [], []
         for name, signal in self.rules.signals.items():
             own = [m for m in matches if m.rule.signal == name and m.factor > 0]
             strongest: dict[str, float] = {}
@@ -194,6 +210,9 @@ class Scorer:
             rule_score = 1.0 - rule_score
             vote = votes.get(name, SentenceVote(0.0, -1))
             score = 1.0 - (1.0 - rule_score) * (1.0 - self.classifier_weight * vote.probability)
+            scores.append(
+                SignalScore(name, round(score, 4), round(rule_score, 4), vote.probability)
+            )
             if score >= self.threshold:
                 quote = sentences[vote.sentence].text if vote.sentence >= 0 else ""
                 hits = _hits(text, sentences, tokens, own)
@@ -209,7 +228,7 @@ class Scorer:
                     )
                 )
         results.sort(key=lambda s: (-s.score, s.name))
-        return tuple(results)
+        return tuple(results), tuple(scores)
 
     def _severity(self, fired: set[str]) -> tuple[Severity, str]:
         best, why = Severity.none, ""
