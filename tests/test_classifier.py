@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 
 from tests.conftest import REPO, run_cli
-from warning.classifier import SHIPPED, build_pipeline, load_classifier, load_examples
+from warning.classifier import SHIPPED, build_pipeline, load_classifier, load_examples, train
 
 
 def test_shipped_examples_meet_the_minimum() -> None:
@@ -29,9 +30,7 @@ def test_shipped_examples_meet_the_minimum() -> None:
 def test_fast_scoring_equals_predict_proba() -> None:
     examples = load_examples()
     pipeline = build_pipeline().fit(list(examples.texts), examples.matrix())
-    from warning.classifier import SignalClassifier
-
-    fast = SignalClassifier(pipeline, examples.signals, examples.digest)
+    fast = train(examples)  # one model per signal, as the one-vs-rest pipeline
     sentences = ["Thousands fled the shelling.", "The match ended 2-1.", "Phone lines were cut."]
     assert np.allclose(fast.probabilities(sentences), pipeline.predict_proba(sentences))
 
@@ -68,3 +67,62 @@ def test_eval_prints_precision_recall_f1_per_signal() -> None:
         row = next(line for line in result.stdout.splitlines() if signal in line)
         f1 = float(row.split("│")[-2])
         assert f1 >= 0.6, row
+
+
+def test_extra_labelled_sets_are_learnt_for_the_signals_they_label(tmp_path: Path) -> None:
+    from warning.config import ExtraExamples
+    from warning.labelled import split_of
+
+    jsonl = tmp_path / "history.jsonl"
+    items = [
+        ("h1", "Armed men surrounded the hill villages and let no food in.", 1, 0),
+        ("h2", "The rally in the capital ended peacefully on Saturday evening.", 0, 0),
+        ("h3", "Militia fighters have blockaded the market town for three weeks.", 1, 0),
+        ("h4", "Ten thousand people fled the floods along the river.", 0, 1),
+    ]
+    jsonl.write_text(
+        "".join(
+            json.dumps({"id": i, "text": t, "labels": {"siege": s, "displacement": d}}) + "\n"
+            for i, t, s, d in items
+        )
+    )
+    csv_path = tmp_path / "sms.csv"
+    csv_path.write_text("id,message,refugees\nm1,we sleep in the street since the quake,1\n")
+    base = load_examples()
+    extra = [
+        ExtraExamples(path=jsonl, split="tune"),
+        ExtraExamples(path=csv_path, map={"refugees": "displacement"}),
+    ]
+    examples = load_examples(None, extra)
+    tune = [i for i in items if split_of(i[0]) == "tune"]
+    assert len(examples.texts) == len(base.texts) + len(tune) + 1
+    assert examples.digest != base.digest
+    position = {text: n for n, text in enumerate(examples.texts)}
+    mask = examples.mask()
+    siege, displacement = examples.signals.index("siege"), examples.signals.index("displacement")
+    for ident, text, is_siege, _ in items:
+        if split_of(ident) == "tune":
+            assert ("siege" in examples.labels[position[text]]) == bool(is_siege)
+            assert mask[position[text], siege]  # judged for both signals it labels
+        else:
+            assert text not in position  # holdout items are never learnt
+    sms = position["we sleep in the street since the quake"]
+    assert examples.labels[sms] == {"displacement"}
+    assert mask[sms, displacement] and not mask[sms, siege]  # says nothing of sieges
+
+
+def test_extra_sets_come_from_the_config(tmp_path: Path) -> None:
+    from warning.config import load_settings
+
+    (tmp_path / "data").mkdir()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "classifier:\n  extra:\n    - {path: data/h.csv, map: {refugees: displacement},"
+        " skip: {related: '2'}}\n"
+    )
+    (extra,) = load_settings(config).classifier.extra
+    assert extra.path == (tmp_path / "data" / "h.csv").resolve()
+    assert extra.skip == {"related": "2"}
+    config.write_text("classifier:\n  extra:\n    - {path: h.csv, mapp: {}}\n")
+    result = run_cli("check", "--config", str(config))
+    assert result.code == 2 and "config.yaml:3:" in result.stderr and "mapp" in result.stderr

@@ -2,8 +2,9 @@
 (features in `features.py`).
 
 Trained from `classifiers/*.txt` (one example per line; `<signal>.txt` holds positives,
-`negative.txt` near-misses and neutral text) in a few seconds, and cached on disk by
-the hash of those files and the scikit-learn version. Nothing trained goes into git.
+`negative.txt` and `negative_<topic>.txt` near-misses and neutral text) in a few seconds,
+and cached on disk by the hash of those files and the scikit-learn version. Nothing
+trained goes into git.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sklearn
@@ -22,7 +25,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
+from warning.config import ExtraExamples
 from warning.features import Projection, TextFeatures
+from warning.labelled import read_labelled
 from warning.yamlio import InputError
 
 SHIPPED = (Path(__file__).parent / "packs" / "classifiers").resolve()  # follows the link
@@ -35,12 +40,19 @@ MODEL_VERSION = "6"  # bump when build_pipeline changes, so cached models are re
 @dataclass(frozen=True)
 class Examples:
     texts: tuple[str, ...]
-    labels: tuple[frozenset[str], ...]
+    labels: tuple[frozenset[str], ...]  # the signals each text is a positive for
     signals: tuple[str, ...]
     digest: str
+    judged: tuple[frozenset[str], ...] = ()  # the signals each text is labelled for; () all
 
     def matrix(self) -> np.ndarray:
         return np.array([[s in labels for s in self.signals] for labels in self.labels], dtype=int)
+
+    def mask(self) -> np.ndarray:
+        """texts x signals: which texts each signal's model learns from."""
+        if not self.judged:
+            return np.ones((len(self.texts), len(self.signals)), dtype=bool)
+        return np.array([[s in judged for s in self.signals] for judged in self.judged])
 
 
 @dataclass(frozen=True)
@@ -59,11 +71,16 @@ class SignalClassifier:
     which scores every sentence for every signal (the same numbers as predict_proba).
     """
 
-    def __init__(self, pipeline: Pipeline, signals: tuple[str, ...], digest: str):
-        models = pipeline.named_steps["model"].estimators_
-        weights = np.vstack([m.coef_[0] for m in models]).T
-        self.project = Projection(pipeline.named_steps["features"], weights)
-        self.bias = np.array([m.intercept_[0] for m in models])
+    def __init__(
+        self,
+        features: TextFeatures,
+        weights: np.ndarray,  # features x signals
+        bias: np.ndarray,
+        signals: tuple[str, ...],
+        digest: str,
+    ):
+        self.project = Projection(features, weights)
+        self.bias = bias
         self.signals = signals
         self.digest = digest
 
@@ -117,10 +134,12 @@ def _vote(probability: float, sentence: int) -> SentenceVote:
     return SentenceVote(round(probability, 4), sentence if probability >= 0.5 else -1)
 
 
-def load_examples(folder: Path | None = None) -> Examples:
+def load_examples(folder: Path | None = None, extra: Sequence[ExtraExamples] = ()) -> Examples:
+    """The examples in `folder` (default: the shipped ones), and the items of `extra`
+    labelled sets, each judged only for the signals its set labels."""
     folder = folder or SHIPPED
     files = sorted(folder.glob("*.txt"))
-    if not any(f.stem == NEGATIVE for f in files):
+    if not any(_negative(f) for f in files):
         raise InputError([f"{folder}: no {NEGATIVE}.txt (near-miss and neutral examples)"])
     by_text: dict[str, set[str]] = {}
     digest = hashlib.sha256(f"{MODEL_VERSION}/{sklearn.__version__}".encode())
@@ -131,12 +150,45 @@ def load_examples(folder: Path | None = None) -> Examples:
             text = line.strip()
             if text and not text.startswith("#"):
                 labels = by_text.setdefault(text, set())
-                if path.stem != NEGATIVE:
+                if not _negative(path):
                     labels.add(path.stem)
-    signals = tuple(f.stem for f in files if f.stem != NEGATIVE)
+    signals = tuple(f.stem for f in files if not _negative(f))
+    judged = dict.fromkeys(by_text, frozenset(signals))
+    for labelled_set in extra:
+        _add_extra(labelled_set, signals, by_text, judged, digest)
     _check_counts(folder, signals, by_text)
     texts = tuple(by_text)
-    return Examples(texts, tuple(frozenset(by_text[t]) for t in texts), signals, digest.hexdigest())
+    return Examples(
+        texts,
+        tuple(frozenset(by_text[t]) for t in texts),
+        signals,
+        digest.hexdigest(),
+        tuple(judged[t] for t in texts),
+    )
+
+
+def _add_extra(
+    settings: ExtraExamples,
+    signals: tuple[str, ...],
+    by_text: dict[str, set[str]],
+    judged: dict[str, frozenset[str]],
+    digest: Any,
+) -> None:
+    labelled = read_labelled(
+        settings.path, settings.format, settings.map or None, settings.text,
+        list(settings.skip.items()),
+    ).only(settings.split)  # fmt: skip
+    digest.update(settings.model_dump_json().encode() + settings.path.read_bytes())
+    covered = frozenset(labelled.signals) & frozenset(signals)
+    for item in labelled.items:
+        text = item.text.strip()
+        by_text.setdefault(text, set()).update(item.positives & covered)
+        judged[text] = judged.get(text, frozenset()) | covered
+
+
+def _negative(path: Path) -> bool:
+    """negative.txt, and negative_<topic>.txt: near-misses and neutral text, for no signal."""
+    return path.stem == NEGATIVE or path.stem.startswith(NEGATIVE + "_")
 
 
 def _check_counts(folder: Path, signals: tuple[str, ...], by_text: dict[str, set[str]]) -> None:
@@ -148,25 +200,41 @@ def _check_counts(folder: Path, signals: tuple[str, ...], by_text: dict[str, set
             )
 
 
+def _model() -> LogisticRegression:
+    return LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+
+
 def build_pipeline(one_per_signal: bool = True) -> Pipeline:
     """Word 1-2-grams and character 5-grams (TF-IDF) -> logistic regression per signal."""
-    model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
     return Pipeline(
         [
             ("features", TextFeatures()),
-            ("model", OneVsRestClassifier(model) if one_per_signal else model),
+            ("model", OneVsRestClassifier(_model()) if one_per_signal else _model()),
         ]
     )
 
 
 def train(examples: Examples) -> SignalClassifier:
-    pipeline = build_pipeline().fit(list(examples.texts), examples.matrix())
-    return SignalClassifier(pipeline, examples.signals, examples.digest)
+    """The features learnt from every text, then one logistic regression per signal on the
+    texts judged for it (as build_pipeline's one-vs-rest does when all are judged)."""
+    texts = list(examples.texts)
+    features = TextFeatures().fit(texts)
+    matrix, targets, mask = features.transform(texts), examples.matrix(), examples.mask()
+    models = [
+        _model().fit(matrix[mask[:, i]], targets[mask[:, i], i])
+        for i in range(len(examples.signals))
+    ]
+    weights = np.vstack([m.coef_[0] for m in models]).T
+    bias = np.array([m.intercept_[0] for m in models])
+    return SignalClassifier(features, weights, bias, examples.signals, examples.digest)
 
 
-def load_classifier(folder: Path | None, cache: Path | None) -> SignalClassifier:
-    """Train from `folder`, or reuse the model cached under `cache` for identical examples."""
-    examples = load_examples(folder)
+def load_classifier(
+    folder: Path | None, cache: Path | None, extra: Sequence[ExtraExamples] = ()
+) -> SignalClassifier:
+    """Train from `folder` (and `extra`), or reuse the model cached under `cache` for
+    identical examples."""
+    examples = load_examples(folder, extra)
     cache = cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "warning"
     cached = cache / f"classifier-{examples.digest[:24]}.pickle"
     if cached.is_file():
@@ -201,13 +269,15 @@ class SignalQuality:
 
 def cross_validate(examples: Examples, folds: int = 5) -> list[SignalQuality]:
     """Per-signal precision/recall/F1 of out-of-fold predictions (threshold 0.5)."""
-    matrix = examples.matrix()
+    matrix, mask = examples.matrix(), examples.mask()
     results = []
     for i, signal in enumerate(examples.signals):
-        target = matrix[:, i]
+        rows = np.flatnonzero(mask[:, i])  # the texts judged for this signal
+        target = matrix[rows, i]
+        texts = [examples.texts[r] for r in rows]
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
         pipeline = build_pipeline(one_per_signal=False)
-        predicted = cross_val_predict(pipeline, list(examples.texts), target, cv=splitter)
+        predicted = cross_val_predict(pipeline, texts, target, cv=splitter)
         results.append(_quality(signal, target, predicted))
     return results
 

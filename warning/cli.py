@@ -101,9 +101,10 @@ def _explain(assessment: Assessment) -> None:
         out.print("no signal fired")
     for signal in assessment.signals:
         indicators = f"  UN Framework {', '.join(signal.indicators)}" if signal.indicators else ""
+        cause = f"  cause {signal.cause}" if signal.cause else ""
         out.print(
             f"\n[bold]{signal.name}[/]  score {signal.score:.2f} (rules {signal.rules:.2f}, "
-            f"classifier {signal.classifier:.2f}){indicators}"
+            f"classifier {signal.classifier:.2f}){cause}{indicators}"
         )
         for hit in signal.hits:
             out.print(
@@ -212,7 +213,7 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     settings = settings_from(config)
     try:
         pack = load_pack(settings.rules.path)
-        examples = load_examples(settings.classifier.path)
+        examples = load_examples(settings.classifier.path, settings.classifier.extra)
     except InputError as exc:
         fail(exc.messages, code=1)
     failures = run_tests(pack)
@@ -232,7 +233,7 @@ def classifier_eval(
     """Cross-validated precision, recall and F1 per signal."""
     settings = settings_from(config)
     try:
-        examples = load_examples(settings.classifier.path)
+        examples = load_examples(settings.classifier.path, settings.classifier.extra)
     except InputError as exc:
         fail(exc.messages)
     table = Table("signal", "positives", "precision", "recall", "F1")

@@ -50,9 +50,23 @@ class PackSettings(Strict):
     path: Path | None = None  # None: the pack shipped with the package
 
 
+class ExtraExamples(Strict):
+    """A labelled set (JSONL or CSV, read as `warning eval` reads it) that the classifier
+    learns from too: each item is a positive or a negative for each signal the set labels,
+    and says nothing of the others."""
+
+    path: Path
+    format: Literal["jsonl", "csv"] | None = None  # default: from the suffix
+    map: dict[str, str] = {}  # column (or JSONL label) -> signal
+    text: str | None = None  # a CSV's text column (default: text or message)
+    skip: dict[str, str] = {}  # column -> value: rows left out
+    split: Literal["tune", "holdout"] | None = None  # only the items of this split
+
+
 class ClassifierSettings(PackSettings):
     weight: float = Field(0.55, ge=0, le=1)  # classifier alone fires a signal from p >= 0.91
     cache: Path | None = None  # folder for trained models; default: beside the database
+    extra: list[ExtraExamples] = []  # labelled sets learnt from besides `path`'s examples
 
 
 class AlertSettings(Strict):
@@ -274,6 +288,10 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
                 update={
                     "path": resolved(settings.classifier.path),
                     "cache": resolved(settings.classifier.cache),
+                    "extra": [
+                        e.model_copy(update={"path": resolved(e.path)})
+                        for e in settings.classifier.extra
+                    ],
                 }
             ),
             "sources": sources,

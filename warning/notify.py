@@ -69,6 +69,7 @@ def _signal_view(signal: dict[str, Any], text: Callable[[str], str]) -> dict[str
     quoted = _by_quote(signal["hits"])
     return {
         "label": text(signal["name"].replace("_", " ")),
+        "cause": text(signal.get("cause", "")),  # alerts stored before causes have none
         "score": signal["score"],
         "rules": signal["rules"],
         "classifier": signal["classifier"],

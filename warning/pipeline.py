@@ -40,7 +40,9 @@ def build_scorer(settings: Settings, gazetteer: Gazetteer | None = None) -> Scor
     """Load the rule pack and the classifier named in `settings` (or the shipped ones)."""
     return Scorer(
         rules=load_pack(settings.rules.path),
-        classifier=load_classifier(settings.classifier.path, settings.classifier.cache),
+        classifier=load_classifier(
+            settings.classifier.path, settings.classifier.cache, settings.classifier.extra
+        ),
         gazetteer=gazetteer or Gazetteer(),
         threshold=settings.alerts.threshold,
         max_chars=settings.alerts.max_chars,

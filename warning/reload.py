@@ -30,6 +30,7 @@ def fingerprint(config: Path | None, settings: Settings) -> Fingerprint:
     files = [config] if config else []
     files += sorted((settings.rules.path or SHIPPED_RULES).glob("*.yaml"))
     files += sorted((settings.classifier.path or SHIPPED_EXAMPLES).glob("*.txt"))
+    files += [extra.path for extra in settings.classifier.extra]
     seen: Fingerprint = {}
     for path in files:
         try:

@@ -17,7 +17,13 @@ from warning.language import detect
 from warning.levels import Severity
 from warning.places import Gazetteer, MainPlace, Place, main_place
 from warning.quantities import quantity_at
-from warning.rules.matcher import RuleMatch, context_factors, find_terms, match_rules
+from warning.rules.matcher import (
+    RuleMatch,
+    cause_sentences,
+    context_factors,
+    find_terms,
+    match_rules,
+)
 from warning.rules.pack import RulePack
 from warning.text import Sentence, Tokens, split_sentences, tokenize
 
@@ -43,6 +49,7 @@ class SignalResult:
     classifier_quote: str
     indicators: tuple[str, ...]
     hits: tuple[Hit, ...]
+    cause: str = ""  # for signals whose file lists causes: one of them, or "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +112,7 @@ def _signal_json(signal: SignalResult) -> dict[str, Any]:
         "classifier": signal.classifier,
         "classifier_quote": signal.classifier_quote,
         "indicators": list(signal.indicators),
+        "cause": signal.cause,
         "hits": [
             {
                 "rule": h.rule,
@@ -130,6 +138,7 @@ class _Reading:
     language: str
     matches: list[RuleMatch]
     factors: Factors  # context factors per sentence, for the classifier
+    causes: dict[str, dict[str, set[int]]]  # signal -> cause -> sentences naming it
 
     @property
     def sentence_texts(self) -> list[str]:
@@ -170,11 +179,12 @@ class Scorer:
         found = find_terms(rules, tokens)
         matches = match_rules(rules, tokens, found)
         factors = context_factors(rules, found) if self.classifier else {}
-        return _Reading(text, notes, sentences, tokens, language, matches, factors)
+        causes = cause_sentences(rules, found)
+        return _Reading(text, notes, sentences, tokens, language, matches, factors, causes)
 
     def _assess(self, reading: _Reading, votes: dict[str, SentenceVote]) -> Assessment:
         text, sentences = reading.text, reading.sentences
-        signals, scores = self._signals(text, sentences, reading.tokens, reading.matches, votes)
+        signals, scores = self._signals(reading, votes)
         fired = {s.name for s in signals}
         severity, why = self._severity(fired)
         index_of = {sentence.start: i for i, sentence in enumerate(sentences)}
@@ -190,17 +200,12 @@ class Scorer:
         )
 
     def _signals(
-        self,
-        text: str,
-        sentences: list[Sentence],
-        tokens: Tokens,
-        matches: list[RuleMatch],
-        votes: dict[str, SentenceVote],
+        self, reading: _Reading, votes: dict[str, SentenceVote]
     ) -> tuple[tuple[SignalResult, ...], tuple[SignalScore, ...]]:
         """The signals that fired, strongest first, and every signal's score."""
         results, scores = [], []
         for name, signal in self.rules.signals.items():
-            own = [m for m in matches if m.rule.signal == name and m.factor > 0]
+            own = [m for m in reading.matches if m.rule.signal == name and m.factor > 0]
             strongest: dict[str, float] = {}
             for match in own:
                 strongest[match.rule.id] = max(strongest.get(match.rule.id, 0.0), match.weight)
@@ -214,8 +219,10 @@ class Scorer:
                 SignalScore(name, round(score, 4), round(rule_score, 4), vote.probability)
             )
             if score >= self.threshold:
+                sentences = reading.sentences
                 quote = sentences[vote.sentence].text if vote.sentence >= 0 else ""
-                hits = _hits(text, sentences, tokens, own)
+                hits = _hits(reading.text, sentences, reading.tokens, own)
+                evidence = {m.sentence for m in own} | ({vote.sentence} - {-1})
                 results.append(
                     SignalResult(
                         name,
@@ -225,6 +232,7 @@ class Scorer:
                         quote,
                         signal.indicators,
                         hits,
+                        _cause(reading.causes.get(name, {}), evidence) if signal.causes else "",
                     )
                 )
         results.sort(key=lambda s: (-s.score, s.name))
@@ -268,6 +276,17 @@ def _batches(texts: Sequence[str], limit: int) -> Iterator[Sequence[str]]:
         size += len(text)
     if start < len(texts):
         yield texts[start:]
+
+
+def _cause(found: dict[str, set[int]], evidence: set[int]) -> str:
+    """The cause named in most evidence sentences, else in most sentences of the report;
+    "unknown" when none is named or two are named as often."""
+    counts = {cause: len(where & evidence) for cause, where in found.items() if where & evidence}
+    counts = counts or {cause: len(where) for cause, where in found.items()}
+    top = sorted(counts.values(), reverse=True)
+    if not top or (len(top) > 1 and top[0] == top[1]):
+        return "unknown"
+    return max(counts, key=counts.__getitem__)
 
 
 def _bounded(text: str, max_chars: int) -> tuple[str, tuple[str, ...]]:

@@ -11,7 +11,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from warning.rules.model import Condition, ContextRule, Rule, is_alternatives, terms_for
+from warning.rules.model import (
+    CauseRule,
+    Condition,
+    ContextRule,
+    Rule,
+    is_alternatives,
+    terms_for,
+)
 from warning.text import TOKEN, is_number, normalise
 
 REGEX = "re:"
@@ -107,6 +114,15 @@ class CompiledContext:
         return not self.signals or signal in self.signals
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledCause:
+    id: str  # "<signal>.cause.<cause>": how its tests and errors name it
+    signal: str
+    cause: str
+    condition: Compiled
+    where: str
+
+
 @dataclass
 class RuleSet:
     """Everything the matcher needs for one language: terms, their index, the rules."""
@@ -120,6 +136,7 @@ class RuleSet:
     rules: list[CompiledRule] = field(default_factory=list)
     rules_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     contexts: list[CompiledContext] = field(default_factory=list)
+    causes: list[CompiledCause] = field(default_factory=list)
     report_rules: list[int] = field(default_factory=list)  # rules with scope: report
     regexes: list[tuple[int, re.Pattern[str]]] = field(default_factory=list)  # term id, pattern
     counts: bool = False  # some rule has a `count` condition: numbers must be read
@@ -211,6 +228,15 @@ class RuleSet:
                 context.id, context.description, condition, signals, context.factor, where
             )
         )
+        return True
+
+    def add_cause(self, cause: CauseRule, signal: str, where: str) -> bool:
+        """Compile a cause of `signal` for this set's language; False if it has no terms."""
+        condition = self._compile(cause.condition, first=True)
+        if condition is None:
+            return False
+        ident = f"{signal}.cause.{cause.cause}"
+        self.causes.append(CompiledCause(ident, signal, cause.cause, condition, where))
         return True
 
     def _vetoes(self, rule: Rule) -> tuple[Compiled, ...] | None:

@@ -251,13 +251,25 @@ def context_factors(rules: RuleSet, found: dict[int, Hits]) -> dict[int, dict[st
 
 
 def matching_contexts(rules: RuleSet, tokens: Tokens) -> set[str]:
-    """Ids of the context rules that hold in some sentence (for their own tests)."""
+    """Ids of the context and cause rules that hold in some sentence (for their own tests)."""
     return {
         c.id
         for hits in find_terms(rules, tokens).values()
-        for c in rules.contexts
+        for c in [*rules.contexts, *rules.causes]
         if evaluate(c.condition, hits, [])
     }
+
+
+def cause_sentences(rules: RuleSet, found: dict[int, Hits]) -> dict[str, dict[str, set[int]]]:
+    """Signal -> cause -> the sentences where that cause's words stand."""
+    causes: dict[str, dict[str, set[int]]] = {}
+    if not rules.causes:
+        return causes
+    for sentence, hits in found.items():
+        for cause in rules.causes:
+            if evaluate(cause.condition, hits, []):
+                causes.setdefault(cause.signal, {}).setdefault(cause.cause, set()).add(sentence)
+    return causes
 
 
 def evaluate(condition: Compiled, hits: Hits, anchor: list[Span]) -> list[Span] | None:

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_validator,
     model_validator,
 )
 
@@ -147,6 +148,15 @@ class ContextRule(Conditional):
     factor: float = Field(0.0, ge=0, lt=1)  # a hit's weight is multiplied by this; 0 cancels it
 
 
+class CauseRule(Conditional):
+    """Words that name why a signal happened ("floods" for displacement): the cause whose
+    words stand in the signal's evidence sentences (else elsewhere in the report) is
+    named in the alert; none or several: "unknown"."""
+
+    cause: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*$")]
+    description: str
+
+
 class ContextFile(Strict):
     context: Annotated[list[ContextRule], Field(min_length=1)]
 
@@ -156,6 +166,7 @@ class SignalFile(Strict):
     description: str
     indicators: list[str] = []
     rules: Annotated[list[Rule], Field(min_length=1)]
+    causes: list[CauseRule] = []
 
     @model_validator(mode="after")
     def _ids_belong(self) -> SignalFile:
@@ -163,6 +174,14 @@ class SignalFile(Strict):
             if not rule.id.startswith(f"{self.signal}."):
                 raise ValueError(f"rule id '{rule.id}' must start with '{self.signal}.'")
         return self
+
+    @field_validator("causes")
+    @classmethod
+    def _causes_distinct(cls, causes: list[CauseRule]) -> list[CauseRule]:
+        names = [c.cause for c in causes]
+        if len(set(names)) < len(names) or "unknown" in names:
+            raise ValueError("each cause is named once, and never 'unknown' (that is the default)")
+        return causes
 
 
 class When(Strict):

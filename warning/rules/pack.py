@@ -21,6 +21,7 @@ class Signal:
     name: str
     description: str
     indicators: tuple[str, ...]
+    causes: tuple[str, ...] = ()  # the causes its alerts may name (else none is named)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,10 @@ def _add_signal_file(pack: RulePack, doc: Located, signal_file: SignalFile) -> l
     if signal_file.signal in pack.signals:
         return [f"{doc.where(('signal',))}: signal '{signal_file.signal}' is defined twice"]
     pack.signals[signal_file.signal] = Signal(
-        signal_file.signal, signal_file.description, tuple(signal_file.indicators)
+        signal_file.signal,
+        signal_file.description,
+        tuple(signal_file.indicators),
+        tuple(c.cause for c in signal_file.causes),
     )
     known = pack.rule_ids
     errors = []
@@ -113,6 +117,12 @@ def _add_signal_file(pack: RulePack, doc: Located, signal_file: SignalFile) -> l
             errors.append(f"{where}: rule {rule.id}: {exc}")
             continue
         pack.tests.extend(_tests_of(doc, i, rule))
+    for i, cause in enumerate(signal_file.causes):
+        where = doc.where(("causes", i))
+        for rules in pack.sets.values():
+            rules.add_cause(cause, signal_file.signal, where)
+        ident = f"{signal_file.signal}.cause.{cause.cause}"
+        pack.tests.extend(_tests_of(doc, i, cause, "causes", ident))
     return errors
 
 
@@ -133,7 +143,13 @@ def _add_context_file(pack: RulePack, doc: Located, context_file: ContextFile) -
     return errors
 
 
-def _tests_of(doc: Located, index: int, rule, section: str = "rules") -> list[RuleTest]:  # noqa: ANN001
+def _tests_of(
+    doc: Located,
+    index: int,
+    rule,  # noqa: ANN001 (a Rule, ContextRule or CauseRule)
+    section: str = "rules",
+    ident: str | None = None,
+) -> list[RuleTest]:
     tests = []
     for key, expected in (("match", True), ("no_match", False)):
         for j, item in enumerate(getattr(rule.tests, key)):
@@ -141,7 +157,7 @@ def _tests_of(doc: Located, index: int, rule, section: str = "rules") -> list[Ru
                 next(iter(item.items())) if isinstance(item, dict) else (DEFAULT_LANGUAGE, item)
             )
             where = doc.where((section, index, "tests", key, j))
-            tests.append(RuleTest(rule.id, text, language, expected, where))
+            tests.append(RuleTest(ident or rule.id, text, language, expected, where))
     return tests
 
 
@@ -159,7 +175,7 @@ def _check_severity(doc: Located, severity: SeverityFile, pack: RulePack) -> lis
 
 def matching_rules(rules: RuleSet, text: str) -> set[str]:
     """Ids of the rules that match `text` and that no context cancels, and of the context
-    rules that hold in it."""
+    and cause rules that hold in it."""
     tokens = tokenize(text, split_sentences(text))
     fired = {m.rule.id for m in match_rules(rules, tokens) if m.factor > 0}
     return fired | matching_contexts(rules, tokens)
