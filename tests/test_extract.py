@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from warning.cli import app
 from warning.extract import (
     NOT_UTF8,
     TABLE_LAYOUT,
@@ -332,3 +335,23 @@ def test_plain_text_always_returns_text(fragment: str) -> None:
     text = plain_text(fragment)
     assert "\n\n\n" not in text
     assert text == text.strip()
+
+
+@pytest.mark.parametrize("page", [SEED_PAGE, LATIN1_PAGE], ids=["utf8", "latin1"])
+def test_score_reads_an_html_page_as_the_folder_source_does(page: Path) -> None:
+    result = CliRunner().invoke(app, ["score", "--json", str(page)])
+    assert result.exit_code == 0, result.output
+    scored = json.loads(result.stdout)
+    article = extract_html(page.read_bytes()).text
+    quotes = [h["quote"] for s in scored["signals"] for h in s["hits"]]
+    assert quotes and (page != SEED_PAGE or scored["severity"] == "critical")
+    assert all(q in article and "<" not in q and "\ufffd" not in q for q in quotes)
+    assert not any("Subscribe" in q or "Share this article" in q for q in quotes)
+
+
+def test_score_refuses_a_binary_file_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "photo.html"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    result = CliRunner().invoke(app, ["score", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}: binary content" in result.stderr

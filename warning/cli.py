@@ -25,6 +25,7 @@ from warning.cliutil import (
     scorer_for,
     settings_from,
 )
+from warning.extract import ExtractError, text_to_score
 from warning.jsonl import score_lines
 from warning.rules.pack import load_pack, run_tests
 from warning.score import Assessment, Scorer
@@ -76,7 +77,10 @@ def _read_text(path: str) -> str:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         fail([f"{path}: cannot read: {exc.strerror or exc}"])
-    return raw.decode("utf-8", errors="replace")
+    try:
+        return text_to_score(raw, path)
+    except ExtractError as exc:
+        fail([f"{path}: {exc}"])
 
 
 def _score_jsonl(scorer: Scorer, path: Path) -> None:

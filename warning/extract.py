@@ -111,6 +111,18 @@ def extract_html(raw: bytes, declared_charset: str = "", url: str = "") -> Artic
     return Article(title, text, published, decoded.charset, problems)
 
 
+def text_to_score(raw: bytes, name: str = "") -> str:
+    """The text of a file given to `warning score`: an HTML page's article as the folder
+    source stores it (a page with no article: its text without markup), else the decoded
+    text. ExtractError for binary content."""
+    if name.lower().endswith((".html", ".htm")) or looks_like_html(raw):
+        try:
+            return extract_html(raw).text
+        except ExtractError:
+            return plain_text(decode(raw).text)
+    return decode(raw).text
+
+
 def plain_text(fragment: str) -> str:
     """Text of an HTML fragment (a feed summary, an API body) or of plain text: tags and
     scripts dropped, entities decoded, one paragraph (block element or line) per blank-line
