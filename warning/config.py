@@ -92,8 +92,8 @@ class EventSettings(Strict):
     """How reports join one event (and one alert)."""
 
     window: Seconds = 72 * 3600.0  # same signals, same place, within this: one event
-    similar: float = Field(0.5, gt=0, le=1)  # near-duplicate text (estimated Jaccard)
-    verbatim: float = Field(0.8, gt=0, le=1)  # copies of one wire story: one source
+    similar: float = Field(0.4, gt=0, le=1)  # near-duplicate text (estimated Jaccard)
+    verbatim: float = Field(0.4, gt=0, le=1)  # copies of one wire story: one source
 
 
 class ReloadSettings(Strict):

@@ -68,6 +68,7 @@ class Joining:
 
     event: int | None = None
     copy: bool = False
+    places: frozenset[str] = frozenset()  # the report's place keys, kept for later reports
 
 
 @dataclass(frozen=True)

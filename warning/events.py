@@ -1,6 +1,8 @@
 """Which event a scored report joins: the event of a near-duplicate (the same story, copied
-or lightly edited, by MinHash LSH), else a recent event about the same place with a signal
-in common (the same happening told by another outlet), else a new one.
+or lightly edited, by MinHash LSH), else a recent event about the same country that shares
+a signal and a place with it (the same happening told by another outlet: places compared by
+their keys, so a village the gazetteer lacks, or spelt another way, still joins; see
+`warning.placekeys`), else a new one.
 
 The near-duplicate index lives in memory, built at start from the store's recent reports,
 so the cost of a look-up stays flat as the store grows.
@@ -14,9 +16,11 @@ from warning.config import EventSettings
 from warning.decide import Joining
 from warning.dedupe import Fingerprint, NearDuplicates, fingerprint
 from warning.models import Report, utcnow
+from warning.placekeys import place_keys, shared
 from warning.score import Assessment
 from warning.store import Store
 
+LEAD = 300  # characters: where news names the place ("KUTUM, Sudan - ...")
 INDEXED_FOR = timedelta(days=30)  # reports older than this are not near-duplicate candidates
 
 
@@ -32,6 +36,7 @@ class EventFinder:
         is a verbatim copy of one of that event's reports."""
         if not assessment.signals:
             return Joining()
+        places = place_keys(assessment, report.title, report.text[:LEAD])
         prints = report_fingerprint(report)
         similar = [(key, s) for key, s in self.index.similar(prints) if key != report.id]
         self.index.add(report.id, prints)
@@ -40,10 +45,24 @@ class EventFinder:
         if nearest is not None:
             event, verbatim = found[nearest], self.settings.verbatim
             copy = any(found.get(key) == event and s >= verbatim for key, s in similar)
-            return Joining(event, copy)
+            return Joining(event, copy, places)
+        return Joining(self._about(assessment, places), False, places)
+
+    def _about(self, assessment: Assessment, places: frozenset[str]) -> int | None:
+        """The latest recent event about the report's country with a signal and a place in
+        common (two reports that name no country may share a village)."""
+        if not places:
+            return None
         since = utcnow() - timedelta(seconds=self.settings.window)
-        towns, signals = set(assessment.main.towns), {s.name for s in assessment.signals}
-        return Joining(self.store.event_about(assessment.main.country, towns, signals, since))
+        signals = {s.name for s in assessment.signals}
+        return next(
+            (
+                event.id
+                for event in self.store.recent_events(assessment.main.country, since)
+                if signals & event.signals and shared(places, event.places)
+            ),
+            None,
+        )
 
 
 def report_fingerprint(report: Report) -> Fingerprint:

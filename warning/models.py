@@ -33,6 +33,7 @@ class Report(SQLModel, table=True):
     canonical_url: str = Field(default="", index=True)  # the URL without tracking parts
     fingerprint: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # MinHash
     event_id: int | None = Field(default=None, index=True)  # set when scored, if it fired
+    places: str = ""  # "|"-separated keys of where its signals happened (warning/placekeys.py)
 
 
 class Event(SQLModel, table=True):
@@ -47,6 +48,7 @@ class Event(SQLModel, table=True):
     signals: str = ""  # comma-separated: every joined report's fired signals
     reports: int = 0
     sources: int = 0  # independent sources: syndicated copies of one story count once
+    places: str = ""  # "|"-separated: every joined report's place keys
 
 
 class SourceState(SQLModel, table=True):

@@ -56,6 +56,15 @@ class AlertRow:
         return ", ".join(f"{d.channel}: {d.status}" for d in self.deliveries)
 
 
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """What deciding whether a report joins an event needs of it."""
+
+    id: int
+    places: frozenset[str]
+    signals: frozenset[str]
+
+
 class Store:
     def __init__(self, url: str):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
@@ -164,8 +173,11 @@ class Store:
             session.add(event)
             session.flush()
         report.event_id = event.id
+        report.places = "|".join(sorted(joining.places))
+        event.country = event.country or report.country  # learnt from a later report
         event.updated_at = utcnow()
         event.towns = _union(event.towns, report.towns, "|")
+        event.places = _union(event.places, report.places, "|")
         event.signals = _union(event.signals, report.signals, ",")
         event.reports += 1
         event.sources += 0 if joining.copy else 1  # a copy of its stories: no new source
@@ -187,23 +199,20 @@ class Store:
             query = select(Report.id, Report.event_id).where(Report.id.in_(report_ids))
             return {rid: eid for rid, eid in session.exec(query) if eid}
 
-    def event_about(
-        self, country: str, towns: set[str], signals: set[str], since: datetime
-    ) -> int | None:
-        """The latest event about `country` updated since `since` that shares a town and a
-        signal with a report (the same happening told by another outlet)."""
-        if not country or not towns:
-            return None
+    def recent_events(self, country: str, since: datetime) -> list[EventView]:
+        """Events about `country`, or about no known country, updated since `since`, latest
+        first."""
         with Session(self.engine) as session:
             query = (
-                select(Event)
-                .where(Event.country == country, Event.updated_at >= since)
+                select(Event.id, Event.places, Event.signals)
+                .where(Event.country.in_([country, ""]), Event.updated_at >= since)
                 .order_by(Event.updated_at.desc())
             )
-            for event in session.exec(query):
-                if towns & set(event.towns.split("|")) and signals & set(event.signals.split(",")):
-                    return event.id
-        return None
+            return [
+                EventView(eid, frozenset(filter(None, places.split("|"))),
+                          frozenset(filter(None, signals.split(","))))
+                for eid, places, signals in session.exec(query)
+            ]  # fmt: skip
 
     def recent_reports(self, country: str, since: datetime) -> list[Recent]:
         """Scored reports about `country` since `since` that fired any signal."""

@@ -1,0 +1,79 @@
+"""Events on real coverage: a village the gazetteer lacks, spelt two ways, still joins one
+event; a lightly edited wire copy adds no source; another village stays apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_config
+from warning.config import load_settings
+from warning.notify import Notifier
+from warning.pipeline import Service
+from warning.placekeys import key, shared, unknown_names
+from warning.score import Assessment
+from warning.sources.base import Incoming
+from warning.store import Store
+
+NONE = Assessment.__new__(Assessment)  # unknown_names only reads `places`
+object.__setattr__(NONE, "places", ())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        ("Gunmen killed 11 villagers in Dinangourou on Sunday.", ["Dinangourou"]),
+        ("Fighting reached the village of Bule, near Djugu.", ["Bule", "Djugu"]),
+        ("Shelling hit markets in Sudan's South Kordofan.", ["South Kordofan"]),
+        ("In March, rebels entered Kutum's main market.", []),  # a month is no place
+        ("Des hommes armés ont tué 11 civils à Pinga.", ["Pinga"]),
+        ("Desplazados en el municipio de Argelia.", ["Argelia"]),
+    ],
+)
+def test_names_after_locative_words(sentence: str, names: list[str]) -> None:
+    assert unknown_names([sentence], NONE) == names
+
+
+def test_keys_match_across_spellings() -> None:
+    assert key("Désarmes") == key("Desarmes") == "desarmes"
+    assert key("Kyauk Taw") == key("Kyauktaw")
+    assert shared({key("Kostiantynivka")}, {key("Kostyantynivka")})
+    assert shared({key("Dinangourou")}, {key("Dinangorou")})
+    assert not shared({key("Kutum")}, {key("Dilling")})
+    assert not shared({"bor"}, {"bol"})  # short names match only exactly
+
+
+FIRST = (
+    "Gunmen killed eleven villagers in Dinangourou on Sunday and burned dozens of houses, "
+    "local officials said. Survivors said the attackers arrived on motorbikes at dawn and "
+    "shot people as they fled toward the fields. Hundreds of families have since fled to "
+    "the nearby town of Koro, where they are sleeping in schools and mosques."
+)
+OTHER_OUTLET = (
+    "Residents of Dinangorou, a village in central Mali, said armed men on motorbikes "
+    "attacked at first light on Sunday. A community leader said eleven people were shot "
+    "dead and that most homes were set on fire. Families fled on foot and by cart."
+)
+LIGHT_COPY = FIRST.replace("local officials said", "officials told reporters").replace(
+    " Hundreds of families have since fled to the nearby town of Koro, where they are "
+    "sleeping in schools and mosques.",
+    "",
+)
+ELSEWHERE = (
+    "Gunmen killed nine villagers in Ogossagou on Tuesday and set fire to granaries, "
+    "officials said. Families fled to Bankass."
+)
+
+
+def test_a_village_the_gazetteer_lacks_joins_one_event(tmp_path: Path, scorer) -> None:  # noqa: ANN001
+    settings = load_settings(write_config(tmp_path))
+    service = Service(settings, Store(settings.database.url), scorer, Notifier(settings))
+    for ref, text in [("a", FIRST), ("b", OTHER_OUTLET), ("c", LIGHT_COPY), ("d", ELSEWHERE)]:
+        service.intake("test", [Incoming(ref, f"Report {ref}", text)])
+        service.score_pending()
+    alerts = {row.alert.title: row.alert for row in service.store.alert_log()}
+    assert set(alerts) == {"Report a", "Report d"}, alerts
+    village = alerts["Report a"]
+    assert (village.reports, village.sources) == (3, 2)  # the light copy adds no source
+    assert (alerts["Report d"].reports, alerts["Report d"].sources) == (1, 1)

@@ -1,0 +1,86 @@
+"""Where a report says its signals happened, as keys that other reports about the same
+happening share even when the gazetteer lacks the place or outlets spell it differently.
+
+A report's keys are its main towns and regions, every town or region of its main country
+named in an evidence sentence, and names the gazetteer does not know that an evidence
+sentence, the headline or the lead gives after a locative word ("in Désarmes", "near
+Bule", "the village of Dinangourou", "residents of Pinga", "à Pinga", "en el municipio de
+Argelia"). Keys are folded (no accents, no case, no spaces or hyphens: "Kyauk Taw" =
+"Kyauktaw"); two keys match when equal or nearly so (one letter in ten may differ:
+"Kostiantynivka" ~ "Kostyantynivka"). Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+
+from warning.gazetteer_data import fold
+from warning.score import Assessment
+
+SIMILAR = 0.85  # difflib ratio at or above which two keys name the same place
+MIN_KEY = 4  # shorter keys ("Ali", "Bor") match only exactly
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+){0,2}"
+_BEFORE = (
+    r"in|at|near|outside|around|from|into|"
+    r"(?:town|village|city|locality|commune|district|camp|settlement|municipality) of|"
+    r"(?:residents|inhabitants|villagers|people|population) of|"
+    r"à|près de|(?:ville|village|localité|commune|camp|quartier) de|"
+    r"cerca de|(?:municipio|pueblo|comunidad|corregimiento|vereda|barrio) de"
+)
+LOCATIVE = re.compile(rf"\b(?i:{_BEFORE})\s+({_NAME})")  # "In", "Residents of" too
+NOT_PLACES = frozenset(  # capitalised words after "in", "on", "from" that are no place
+    fold(word)
+    for words in (
+        "January February March April May June July August September October November",
+        "December Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+        "The This That His Her Their Its Our Reuters AP AFP UN",
+    )
+    for word in words.split()
+)
+
+
+def place_keys(assessment: Assessment, title: str = "", lead: str = "") -> frozenset[str]:
+    """The folded keys of where `assessment`'s report says its signals happened; its
+    headline `title` and `lead` (where news names the place) count as evidence here."""
+    main = assessment.main
+    known = [*main.towns]
+    known += [
+        p.name
+        for p in assessment.places
+        if p.country == main.country and p.kind != "country" and p.in_evidence
+    ]
+    evidence = {h.quote for s in assessment.signals for h in s.hits}
+    evidence |= {s.classifier_quote for s in assessment.signals if s.classifier_quote}
+    evidence |= {title, lead} - {""}
+    return frozenset(filter(None, map(key, [*known, *unknown_names(evidence, assessment)])))
+
+
+def unknown_names(sentences: Iterable[str], assessment: Assessment) -> list[str]:
+    """Names after a locative word in `sentences` that are not a country of the report."""
+    countries = {fold(p.name) for p in assessment.places if p.kind == "country"}
+    found = []
+    for sentence in sentences:
+        for match in LOCATIVE.finditer(sentence):
+            # "Sudan's South Kordofan" -> "South Kordofan"; "Kutum's" -> "Kutum"
+            name = re.sub(r"['’]s$", "", re.split(r"['’]s\s+", match.group(1))[-1])
+            if fold(name) not in countries and fold(name.split()[0]) not in NOT_PLACES:
+                found.append(name)
+    return found
+
+
+def key(name: str) -> str:
+    return re.sub(r"[\s'’-]", "", fold(name))
+
+
+def shared(ours: Iterable[str], theirs: Iterable[str]) -> bool:
+    """Whether a key of `ours` names the same place as a key of `theirs`."""
+    theirs = list(theirs)
+    for a in ours:
+        for b in theirs:
+            if a == b or (
+                min(len(a), len(b)) >= MIN_KEY and SequenceMatcher(None, a, b).ratio() >= SIMILAR
+            ):
+                return True
+    return False
