@@ -50,7 +50,11 @@ def replay(folder: Path) -> tuple[list[dict], dict[str, Report], dict[int, Alert
         service.score_pending()
     with Session(service.store.engine) as session:
         reports = {r.ref: r for r in session.exec(select(Report))}
-        alerts = {a.event_id: a for a in session.exec(select(Alert)) if a.event_id is not None}
+        alerts = {  # the alert that speaks for each event (merged ones speak no more)
+            a.event_id: a
+            for a in session.exec(select(Alert))
+            if a.event_id is not None and a.merged_into is None
+        }
     return items, reports, alerts
 
 

@@ -77,3 +77,39 @@ def test_a_village_the_gazetteer_lacks_joins_one_event(tmp_path: Path, scorer) -
     village = alerts["Report a"]
     assert (village.reports, village.sources) == (3, 2)  # the light copy adds no source
     assert (alerts["Report d"].reports, alerts["Report d"].sources) == (1, 1)
+
+
+KAYA = (
+    "Gunmen killed seven villagers in Tanwalbougou on Monday, and families fled south, "
+    "officials in Burkina Faso said."
+)
+SOMA = (
+    "Armed men shot dead five villagers in Koulpelogo on Monday night and burned granaries; "
+    "families fled toward the border, officials in Burkina Faso said."
+)
+BRIDGE = (
+    "The attacks on Monday in Tanwalbougou and in Koulpelogo were carried out by the same "
+    "group: gunmen killed twelve villagers in all and burned dozens of houses, officials in "
+    "Burkina Faso said. Thousands of families have fled."
+)
+
+
+def test_a_bridging_report_merges_two_events(tmp_path: Path, smtp_server, scorer) -> None:  # noqa: ANN001
+    channels = {"duty": {"url": smtp_server.url("duty@example.org"), "min_severity": "low"}}
+    settings = load_settings(write_config(tmp_path, channels))
+    service = Service(settings, Store(settings.database.url), scorer, Notifier(settings))
+    for ref, text in [("kaya", KAYA), ("soma", SOMA)]:
+        service.intake("test", [Incoming(ref, f"Report {ref}", text)])
+        service.score_pending()
+    service.deliver_due()
+    assert len(service.store.alert_log()) == 2 and len(smtp_server.mailbox.messages) == 2
+    service.intake("test", [Incoming("bridge", "Report bridge", BRIDGE)])
+    service.score_pending()
+    service.deliver_due()
+    rows = service.store.alert_log()
+    live = [r.alert for r in rows if r.alert.merged_into is None]
+    merged = [r.alert for r in rows if r.alert.merged_into is not None]
+    assert len(rows) == 2 and len(live) == 1 and len(merged) == 1
+    assert merged[0].merged_into == live[0].id and merged[0].event_id == live[0].event_id
+    assert (live[0].reports, live[0].sources) == (3, 3)
+    assert len(smtp_server.mailbox.messages) == 2  # the merge resends nothing

@@ -197,6 +197,7 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
         "reports": a.reports,
         "sources": a.sources,
         "updated": a.updated_at.isoformat() if a.updated_at else None,
+        "merged_into": a.merged_into,  # set when its event merged into another alert's
         "deliveries": [
             {
                 "channel": d.channel,

@@ -69,6 +69,7 @@ class Joining:
     event: int | None = None
     copy: bool = False
     places: frozenset[str] = frozenset()  # the report's place keys, kept for later reports
+    merge: tuple[int, ...] = ()  # other events the report shows are the same happening
 
 
 @dataclass(frozen=True)

@@ -46,23 +46,22 @@ class EventFinder:
             event, verbatim = found[nearest], self.settings.verbatim
             copy = any(found.get(key) == event and s >= verbatim for key, s in similar)
             return Joining(event, copy, places)
-        return Joining(self._about(assessment, places), False, places)
+        same = self._about(assessment, places)
+        return Joining(same[0] if same else None, False, places, tuple(same[1:]))
 
-    def _about(self, assessment: Assessment, places: frozenset[str]) -> int | None:
-        """The latest recent event about the report's country with a signal and a place in
-        common (two reports that name no country may share a village)."""
+    def _about(self, assessment: Assessment, places: frozenset[str]) -> list[int]:
+        """The recent events about the report's country with a signal and a place in common,
+        latest first (two reports that name no country may share a village). More than one:
+        the report bridges them, and they are one happening."""
         if not places:
-            return None
+            return []
         since = utcnow() - timedelta(seconds=self.settings.window)
         signals = {s.name for s in assessment.signals}
-        return next(
-            (
-                event.id
-                for event in self.store.recent_events(assessment.main.country, since)
-                if signals & event.signals and shared(places, event.places)
-            ),
-            None,
-        )
+        return [
+            event.id
+            for event in self.store.recent_events(assessment.main.country, since)
+            if signals & event.signals and shared(places, event.places)
+        ]
 
 
 def report_fingerprint(report: Report) -> Fingerprint:

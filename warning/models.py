@@ -74,6 +74,7 @@ class Alert(SQLModel, table=True):
     report_id: int = Field(foreign_key="report.id", unique=True)  # its strongest report
     event_id: int | None = Field(default=None, index=True)  # one alert per event
     updated_at: datetime | None = None  # when a later report of its event changed it
+    merged_into: int | None = None  # the alert that now speaks for its event (events merged)
     reports: int = 1  # its event's reports
     sources: int = 1  # and independent sources among them
     created_at: datetime = Field(default_factory=utcnow, index=True)

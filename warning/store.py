@@ -172,6 +172,8 @@ class Store:
             event = Event(country=report.country)
             session.add(event)
             session.flush()
+        for other in joining.merge:
+            _merge(session, event, other)
         report.event_id = event.id
         report.places = "|".join(sorted(joining.places))
         event.country = event.country or report.country  # learnt from a later report
@@ -350,16 +352,55 @@ def _raise_or_update(
     session: Session, event: Event, report: Report, assessment: Assessment, policy: AlertPolicy
 ) -> AlertChange | None:
     """Raise the event's alert, or update it; add the deliveries its severity now owes."""
-    existing = session.exec(select(Alert).where(Alert.event_id == event.id)).first()
+    existing = session.exec(
+        select(Alert).where(Alert.event_id == event.id, Alert.merged_into.is_(None))
+    ).first()
     change = decide_alert(existing, event, report, assessment, policy)
     if change is None:
         return None
     session.add(change.alert)
     session.flush()
-    owed = set(session.exec(select(Delivery.channel).where(Delivery.alert_id == change.alert.id)))
+    # what any alert of the event (merged ones too) was sent to is not owed again
+    owed = set(
+        session.exec(
+            select(Delivery.channel)
+            .join(Alert, Delivery.alert_id == Alert.id)
+            .where(Alert.event_id == event.id)
+        )
+    )
     for name in channels_owed(Severity(change.alert.severity), policy, owed):
         session.add(Delivery(alert_id=change.alert.id, channel=name))
     return change
+
+
+def _merge(session: Session, event: Event, other_id: int) -> None:
+    """Fold event `other_id` into `event`: its reports, counts, places and signals; the more
+    severe of the two alerts (the older on a tie) speaks for both from now on, the other
+    is marked merged into it. Nothing is sent for the merge itself."""
+    other = session.get(Event, other_id)
+    if other is None or other.id == event.id:
+        return
+    for report in session.exec(select(Report).where(Report.event_id == other.id)):
+        report.event_id = event.id
+    event.reports += other.reports
+    event.sources += other.sources
+    event.country = event.country or other.country
+    for field, separator in (("towns", "|"), ("signals", ","), ("places", "|")):
+        setattr(event, field, _union(getattr(event, field), getattr(other, field), separator))
+    alerts = list(
+        session.exec(
+            select(Alert).where(
+                Alert.event_id.in_([event.id, other.id]), Alert.merged_into.is_(None)
+            )
+        )
+    )
+    if alerts:
+        kept = max(alerts, key=lambda a: (a.severity_rank, -a.id))
+        for alert in alerts:
+            alert.event_id = event.id
+            alert.merged_into = None if alert is kept else kept.id
+    session.delete(other)
+    session.flush()
 
 
 def _union(joined: str, more: str, separator: str) -> str:
