@@ -34,7 +34,7 @@ SHIPPED = (Path(__file__).parent / "packs" / "classifiers").resolve()  # follows
 NEGATIVE = "negative"
 MIN_POSITIVES = 10
 MIN_WORDS = 4  # shorter lines are navigation and buttons, not reporting
-MODEL_VERSION = "6"  # bump when build_pipeline changes, so cached models are retrained
+MODEL_VERSION = "7"  # bump when training or the features change: cached models retrain
 
 
 @dataclass(frozen=True)
