@@ -115,3 +115,14 @@ def test_a_bridging_report_merges_two_events(tmp_path: Path, smtp_server, scorer
     assert merged[0].merged_into == live[0].id and merged[0].event_id == live[0].event_id
     assert (live[0].reports, live[0].sources) == (3, 3)
     assert len(smtp_server.mailbox.messages) == 2  # the merge resends nothing
+
+
+def test_a_dateline_is_not_where_it_happened(scorer) -> None:  # noqa: ANN001
+    from warning.placekeys import place_keys
+
+    text = (
+        "KINSHASA (Wire Service) - Gunmen killed eleven villagers in Pinga on Sunday and "
+        "burned their homes, officials in the Democratic Republic of the Congo said."
+    )
+    keys = place_keys(scorer.score(text), "Gunmen kill eleven in Pinga", text[:300])
+    assert "pinga" in keys and "kinshasa" not in keys

@@ -54,7 +54,10 @@ def place_keys(assessment: Assessment, title: str = "", lead: str = "") -> froze
     evidence = {h.quote for s in assessment.signals for h in s.hits}
     evidence |= {s.classifier_quote for s in assessment.signals if s.classifier_quote}
     evidence |= {title, lead} - {""}
-    return frozenset(filter(None, map(key, [*known, *unknown_names(evidence, assessment)])))
+    names = [*known, *unknown_names(evidence, assessment)]
+    # A dateline ("KINSHASA (Wire) -") says where the reporter filed from, not where it
+    # happened; the place itself is written again in the body.
+    return frozenset(key(name) for name in names if name and not name.isupper())
 
 
 def unknown_names(sentences: Iterable[str], assessment: Assessment) -> list[str]:
