@@ -1,9 +1,9 @@
 """Measuring a rule pack and classifier on labelled text: `warning eval`.
 
-`evaluate` compares what the scorer fired with
-the labels: precision, recall, F1 and support per signal, the false-alarm rate on items
-labelled all-negative, a reliability table of scores against how often they were right,
-and the worst misses and false alarms with what decided each. Pure: reading sets is
+`evaluate` compares what the scorer fired with the labels: precision, recall, F1 and
+support per signal, the false-alarm rate on items labelled all-negative, a reliability
+table of scores against how often they were right, and the worst misses and false alarms
+with what decided each. Pure: reading sets is
 `warning.labelled`'s, scoring is the caller's.
 """
 
