@@ -78,6 +78,12 @@ class Gazetteer:
     def __init__(self, extra: Path = PLACES_YAML) -> None:
         self.names: dict[str, list[Entry]] = load_names(extra)
         self.countries: dict[str, str] = country_names()
+        # first word of a folded name -> the most words a name starting with it has: most
+        # capitalised words start no name, and need no look-up of the words after them
+        self.longest: dict[str, int] = {}
+        for key in self.names:
+            first, size = key.split(" ", 1)[0], key.count(" ") + 1
+            self.longest[first] = max(size, self.longest.get(first, 0))
 
     def find(
         self, text: str, sentence_spans: list[tuple[int, int]], evidence: set[int]
@@ -127,12 +133,16 @@ class Gazetteer:
         return found
 
     def _name_size(self, words: list[str], i: int, arabic: bool) -> int:
+        """How many of the words from `i` on make the longest known name (0: none). A name
+        of several words starts with the first folded word of words[i]; a name of one may
+        also be words[i] without its punctuation or possessive ("Sudan's")."""
         if not (arabic or words[i][:1].isupper()):
             return 0
-        for size in range(min(WORDS_PER_NAME, len(words) - i), 0, -1):
+        most = self.longest.get(fold(words[i]).split(" ", 1)[0], 0)
+        for size in range(min(WORDS_PER_NAME, most, len(words) - i), 1, -1):
             if _key(words[i : i + size]) in self.names:
                 return size
-        return 0
+        return 1 if _key(words[i : i + 1]) in self.names else 0
 
 
 def _has_arabic(text: str) -> bool:

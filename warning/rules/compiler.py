@@ -7,7 +7,6 @@ the text, not with the number of rules.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from warning.rules.model import (
     is_alternatives,
     terms_for,
 )
+from warning.rules.regex import RegexSet, RegexTerm, compile_regex
 from warning.text import TOKEN, is_number, normalise
 
 REGEX = "re:"
@@ -138,12 +138,19 @@ class RuleSet:
     contexts: list[CompiledContext] = field(default_factory=list)
     causes: list[CompiledCause] = field(default_factory=list)
     report_rules: list[int] = field(default_factory=list)  # rules with scope: report
-    regexes: list[tuple[int, re.Pattern[str]]] = field(default_factory=list)  # term id, pattern
+    regexes: list[RegexTerm] = field(default_factory=list)
     counts: bool = False  # some rule has a `count` condition: numbers must be read
     language: str = "en"
     # word -> (one-word terms, phrases) starting with it: the matcher's memo
     starts_cache: dict[str, tuple] = field(default_factory=dict)
     _ids: dict[str, int] = field(default_factory=dict)
+    _regex_set: RegexSet | None = None
+
+    def regex_set(self) -> RegexSet:
+        """The `re:` terms indexed for matching (built again when a term was added since)."""
+        if self._regex_set is None or len(self._regex_set.regexes) != len(self.regexes):
+            self._regex_set = RegexSet(self.regexes)
+        return self._regex_set
 
     def term_id(self, term: str) -> int:
         stripped = term.strip()
@@ -153,7 +160,7 @@ class RuleSet:
             self.term_text.append(key)
             if key.startswith(REGEX):
                 self.terms.append(())
-                self.regexes.append((self._ids[key], compile_regex(key[len(REGEX) :])))
+                self.regexes.append(compile_regex(self._ids[key], key[len(REGEX) :]))
             else:
                 words = compile_term(key, english=self.language == "en")
                 self.terms.append(words)
@@ -298,26 +305,6 @@ def anchor_terms(condition: Compiled) -> tuple[int, ...]:
     if isinstance(condition, OneOf):
         return tuple(dict.fromkeys(t for part in condition.parts for t in anchor_terms(part)))
     return condition.terms if isinstance(condition, AnyOf) else ()
-
-
-# A group that is quantified and holds a quantifier: (a+)+, (\w*)*, (x|y+){2,}.
-NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
-MAX_REGEX = 200
-
-
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """A term `re:PATTERN`, case-insensitive; patterns that can backtrack for ever are refused."""
-    if len(pattern) > MAX_REGEX:
-        raise ValueError(f"regular expression longer than {MAX_REGEX} characters")
-    if NESTED_QUANTIFIER.search(pattern) or re.search(r"\\[1-9]", pattern):
-        raise ValueError(
-            f"regular expression {pattern!r} nests quantifiers or uses a back-reference, "
-            "which can take exponential time; rewrite it without"
-        )
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
 
 
 def compile_term(term: str, english: bool = True) -> tuple[WordPattern, ...]:

@@ -5,7 +5,6 @@ Pure: same tokens, same rule set -> same matches.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -71,32 +70,14 @@ def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, Hits]:
             end = _term_end(terms[term], tokens, i)
             if end:
                 hits[term].append((i, end))
-    for term, pattern in rules.regexes:
-        for start, end in _regex_spans(pattern, tokens):
-            found[tokens.sentence_of[start]][term].append((start, end))
+    for term, (start, end) in rules.regex_set().spans(tokens):
+        found[tokens.sentence_of[start]][term].append((start, end))
     if rules.counts:
         for number in quantities(tokens):
             found[tokens.sentence_of[number.start]].numbers[(number.start, number.end)] = (
                 number.value
             )
     return found
-
-
-def _regex_spans(pattern: re.Pattern[str], tokens: Tokens) -> list[Span]:
-    """Token spans of the pattern's matches that start and end on word edges in one sentence
-    (a match ending inside a word does not count)."""
-    spans = []
-    for match in pattern.finditer(tokens.text):
-        first = bisect_left(tokens.starts, match.start())
-        last = bisect_right(tokens.ends, match.end()) - 1
-        whole_words = (
-            first <= last
-            and tokens.starts[first] == match.start()
-            and tokens.ends[last] == match.end()
-        )
-        if whole_words and tokens.sentence_of[first] == tokens.sentence_of[last]:
-            spans.append((first, last + 1))
-    return spans
 
 
 def _starting_at(rules: RuleSet, word: str) -> Starting:
