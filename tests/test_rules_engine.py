@@ -118,12 +118,19 @@ def test_failing_rule_test_names_rule_and_text(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "fired"),
     [
-        ("Gunmen killed eleven villagers and burned their homes.", {"mass_atrocity_risk"}),
+        # an armed attack on civilians is both (bench/data/README.md, how items are labelled)
+        (
+            "Gunmen killed eleven villagers and burned their homes.",
+            {"mass_atrocity_risk", "armed_escalation"},
+        ),
         ("Thousands gathered for the 30th anniversary of the massacre.", set()),
         ("The visitors laid siege to the goal for the whole second half.", set()),
         # context.sport: no rule's own 'none' foresaw "trapped residents of the stands"
         ("The goalkeeper was stranded as trapped residents of the stands cheered.", set()),
-        ("Gunmen attacked the stadium and killed eleven fans.", {"mass_atrocity_risk"}),
+        (
+            "Gunmen attacked the stadium and killed eleven fans.",
+            {"mass_atrocity_risk", "armed_escalation"},
+        ),
         ("Authorities shut down the internet across the region.", {"comms_blackout"}),
     ],
 )

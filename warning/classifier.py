@@ -1,5 +1,5 @@
 """The signal classifier: TF-IDF word and character n-grams -> one logistic regression per signal
-(features in `features.py`).
+(features in `features.py`), its probabilities calibrated on held-out folds.
 
 Trained from `classifiers/*.txt` (one example per line; `<signal>.txt` holds positives,
 `negative.txt` and `negative_<topic>.txt` near-misses and neutral text) in a few seconds,
@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import sklearn
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
@@ -34,7 +35,8 @@ SHIPPED = (Path(__file__).parent / "packs" / "classifiers").resolve()  # follows
 NEGATIVE = "negative"
 MIN_POSITIVES = 10
 MIN_WORDS = 4  # shorter lines are navigation and buttons, not reporting
-MODEL_VERSION = "8"  # bump when training or the features change: cached models retrain
+MODEL_VERSION = "9"  # bump when training or the features change: cached models retrain
+CALIBRATION_FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -202,12 +204,29 @@ def _check_counts(folder: Path, signals: tuple[str, ...], by_text: dict[str, set
             )
 
 
-def _model() -> LogisticRegression:
-    return LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+def _model() -> CalibratedClassifierCV:
+    """Logistic regression, its probabilities calibrated (Platt's sigmoid) on out-of-fold
+    decision values: the model used is the one fitted on every text, the sigmoid the one
+    learnt from the folds (`ensemble=False`), so both fold into one weight vector."""
+    regression = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear")
+    folds = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=7)
+    return CalibratedClassifierCV(regression, method="sigmoid", cv=folds, ensemble=False)
+
+
+def _folded(model: CalibratedClassifierCV) -> tuple[np.ndarray, float]:
+    """Weights and bias giving the calibrated probability as sigmoid(x @ w + b): Platt's
+    p = 1 / (1 + exp(a * f + c)) on the regression's f = x @ coef + intercept."""
+    pair = model.calibrated_classifiers_[0]
+    (sigmoid,) = pair.calibrators
+    regression = pair.estimator
+    return -sigmoid.a_ * regression.coef_[0], float(
+        -(sigmoid.a_ * regression.intercept_[0] + sigmoid.b_)
+    )
 
 
 def build_pipeline(one_per_signal: bool = True) -> Pipeline:
-    """Word 1-2-grams and character 5-grams (TF-IDF) -> logistic regression per signal."""
+    """Word 1-2-grams and character 5-grams (TF-IDF) -> calibrated logistic regression per
+    signal."""
     return Pipeline(
         [
             ("features", TextFeatures()),
@@ -222,12 +241,12 @@ def train(examples: Examples) -> SignalClassifier:
     texts = list(examples.texts)
     features = TextFeatures().fit(texts)
     matrix, targets, mask = features.transform(texts), examples.matrix(), examples.mask()
-    models = [
-        _model().fit(matrix[mask[:, i]], targets[mask[:, i], i])
+    folded = [
+        _folded(_model().fit(matrix[mask[:, i]], targets[mask[:, i], i]))
         for i in range(len(examples.signals))
     ]
-    weights = np.vstack([m.coef_[0] for m in models]).T
-    bias = np.array([m.intercept_[0] for m in models])
+    weights = np.vstack([w for w, _ in folded]).T
+    bias = np.array([b for _, b in folded])
     return SignalClassifier(features, weights, bias, examples.signals, examples.digest)
 
 

@@ -11,7 +11,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from warning.classifier import cross_validate, load_examples
+from warning.card import THRESHOLDS_FILE, load_thresholds
+from warning.classifier import SHIPPED, load_examples
+from warning.cli_card import classifier_eval
 from warning.cli_deliveries import deliveries_app
 from warning.cli_eval import eval_command
 from warning.cli_rules import rules_app
@@ -20,6 +22,7 @@ from warning.cliutil import (
     DEFAULT_CONFIG,
     SEVERITY_STYLE,
     ConfigOption,
+    err,
     fail,
     out,
     scorer_for,
@@ -44,6 +47,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(deliveries_app, name="deliveries")
 app.command()(sources)
 app.command("eval")(eval_command)
+classifier_app.command("eval")(classifier_eval)
 
 
 @app.command()
@@ -219,8 +223,15 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     try:
         pack = load_pack(settings.rules.path)
         examples = load_examples(settings.classifier.path, settings.classifier.extra)
+        thresholds = load_thresholds(settings.classifier.path or SHIPPED)
     except InputError as exc:
         fail(exc.messages, code=1)
+    if thresholds and thresholds.examples != examples.digest:
+        err.print(
+            f"warning: {THRESHOLDS_FILE} was chosen for other classifier examples; "
+            "run `warning classifier eval --tune FILE` to choose them again",
+            markup=False,
+        )
     failures = run_tests(pack)
     if failures:
         fail([*failures, f"{len(failures)} of {len(pack.tests)} rule tests failed"], code=1)
@@ -228,26 +239,6 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
         f"ok: config, {len(pack.files)} rule files, {len(pack.rule_ids)} rules, "
         f"{len(pack.tests)} rule tests passed, {len(examples.texts)} classifier examples"
     )
-
-
-@classifier_app.command("eval")
-def classifier_eval(
-    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
-    config: ConfigOption = DEFAULT_CONFIG,
-) -> None:
-    """Cross-validated precision, recall and F1 per signal."""
-    settings = settings_from(config)
-    try:
-        examples = load_examples(settings.classifier.path, settings.classifier.extra)
-    except InputError as exc:
-        fail(exc.messages)
-    table = Table("signal", "positives", "precision", "recall", "F1")
-    for q in cross_validate(examples, folds):
-        table.add_row(
-            q.signal, str(q.positives), f"{q.precision:.3f}", f"{q.recall:.3f}", f"{q.f1:.3f}"
-        )
-    out.print(f"{len(examples.texts)} examples, {folds}-fold cross-validation, threshold 0.5")
-    out.print(table)
 
 
 def main() -> None:

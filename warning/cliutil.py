@@ -48,10 +48,10 @@ def fail(messages: list[str], code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def scorer_for(settings: Settings) -> Scorer:
+def scorer_for(settings: Settings, thresholds: bool = True) -> Scorer:
     from warning.pipeline import build_scorer  # loads the gazetteer and classifier: seconds
 
     try:
-        return build_scorer(settings)
+        return build_scorer(settings, thresholds=thresholds)
     except InputError as exc:
         fail(exc.messages)

@@ -177,11 +177,18 @@ def _score(assessment: Assessment, signal: str) -> SignalScore:
 def _reliability(
     signals: tuple[str, ...], pairs: list[tuple[LabelledItem, Assessment]]
 ) -> tuple[ReliabilityBin, ...]:
+    return reliability_bins(
+        (_score(assessment, signal).score, signal in item.positives)
+        for item, assessment in pairs
+        for signal in signals
+    )
+
+
+def reliability_bins(scored: Iterable[tuple[float, bool]]) -> tuple[ReliabilityBin, ...]:
+    """(score, labelled positive) pairs in tenths of the score."""
     binned: list[list[tuple[float, bool]]] = [[] for _ in range(BINS)]
-    for item, assessment in pairs:
-        for signal in signals:
-            score = _score(assessment, signal).score
-            binned[min(int(score * BINS), BINS - 1)].append((score, signal in item.positives))
+    for score, positive in scored:
+        binned[min(int(score * BINS), BINS - 1)].append((score, positive))
     return tuple(
         ReliabilityBin(
             k / BINS,

@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from sqlalchemy.exc import DataError
 
-from warning.classifier import load_classifier
+from warning.card import load_thresholds
+from warning.classifier import SHIPPED, load_classifier
 from warning.config import Settings
 from warning.decide import AlertChange, AlertPolicy, escalate, window
 from warning.dedupe import fingerprint
@@ -36,8 +37,13 @@ log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = timedelta(hours=1)
 
 
-def build_scorer(settings: Settings, gazetteer: Gazetteer | None = None) -> Scorer:
-    """Load the rule pack and the classifier named in `settings` (or the shipped ones)."""
+def build_scorer(
+    settings: Settings, gazetteer: Gazetteer | None = None, thresholds: bool = True
+) -> Scorer:
+    """Load the rule pack and the classifier named in `settings` (or the shipped ones), with
+    the per-signal thresholds chosen for the classifier on tune, when there are some (and
+    `thresholds`: choosing them again needs none)."""
+    chosen = load_thresholds(settings.classifier.path or SHIPPED) if thresholds else None
     return Scorer(
         rules=load_pack(settings.rules.path),
         classifier=load_classifier(
@@ -47,6 +53,7 @@ def build_scorer(settings: Settings, gazetteer: Gazetteer | None = None) -> Scor
         threshold=settings.alerts.threshold,
         max_chars=settings.alerts.max_chars,
         classifier_weight=settings.classifier.weight,
+        classifier_weights=chosen.weights() if chosen else {},
     )
 
 

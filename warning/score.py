@@ -9,7 +9,7 @@ Severity comes from the severity rules over the fired signals.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from warning.classifier import Factors, SentenceVote, SignalClassifier
@@ -152,6 +152,8 @@ class Scorer:
     gazetteer: Gazetteer | None
     threshold: float = 0.5
     classifier_weight: float = 0.55
+    # per signal, from the thresholds chosen on tune (card.py); others take classifier_weight
+    classifier_weights: dict[str, float] = field(default_factory=dict)
     max_chars: int = 1_000_000  # a longer text is scored on its beginning, and says so
 
     def score(self, text: str) -> Assessment:
@@ -214,7 +216,8 @@ class Scorer:
                 rule_score *= 1.0 - weight
             rule_score = 1.0 - rule_score
             vote = votes.get(name, SentenceVote(0.0, -1))
-            score = 1.0 - (1.0 - rule_score) * (1.0 - self.classifier_weight * vote.probability)
+            weight = self.classifier_weights.get(name, self.classifier_weight)
+            score = 1.0 - (1.0 - rule_score) * (1.0 - weight * vote.probability)
             scores.append(
                 SignalScore(name, round(score, 4), round(rule_score, 4), vote.probability)
             )

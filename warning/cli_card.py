@@ -1,0 +1,112 @@
+"""`warning classifier eval`: cross-validated figures on the examples and, given labelled
+sets (`--tune FILE`), per-signal thresholds chosen on their tune items, figures on their
+holdout items, and the classifier card and thresholds written beside the examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from warning.card import (
+    CardData,
+    Threshold,
+    choose,
+    figures_at,
+    scored_items,
+    write_card,
+    write_thresholds,
+)
+from warning.classifier import SHIPPED, Examples, SignalQuality, cross_validate, load_examples
+from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
+from warning.evaluation import reliability_bins
+from warning.labelled import LabelledSet, read_labelled
+from warning.score import Assessment, Scorer
+from warning.yamlio import InputError
+
+
+def classifier_eval(
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    tune: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--tune",
+            help="A labelled set (JSONL or CSV, as `warning eval` reads it): thresholds are "
+            "chosen on its tune items and measured on its holdout items. Repeatable. With "
+            "it, CARD.md and thresholds.yaml are written beside the examples.",
+        ),
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Cross-validated precision, recall and F1 per signal; with --tune, thresholds and the
+    classifier card."""
+    settings = settings_from(config)
+    try:
+        examples = load_examples(settings.classifier.path, settings.classifier.extra)
+        sets = [read_labelled(path, None, None, None, []) for path in tune or []]
+    except InputError as exc:
+        fail(exc.messages)
+    quality = cross_validate(examples, folds)
+    table = Table("signal", "positives", "precision", "recall", "F1")
+    for q in quality:
+        table.add_row(
+            q.signal, str(q.positives), f"{q.precision:.3f}", f"{q.recall:.3f}", f"{q.f1:.3f}"
+        )
+    out.print(f"{len(examples.texts)} examples, {folds}-fold cross-validation, threshold 0.5")
+    out.print(table)
+    if not sets:
+        return
+    card = _card_data(scorer_for(settings, thresholds=False), examples, quality, sets)
+    folder = settings.classifier.path or SHIPPED
+    _print_thresholds(card)
+    out.print(f"wrote {write_thresholds(folder, card.thresholds, examples.digest)}")
+    out.print(f"wrote {write_card(folder, card)}")
+
+
+def _card_data(
+    scorer: Scorer, examples: Examples, quality: list[SignalQuality], sets: list[LabelledSet]
+) -> CardData:
+    tune = [labelled.only("tune") for labelled in sets]
+    holdout = [labelled.only("holdout") for labelled in sets]
+    tune_scored, holdout_scored = _assess(scorer, tune), _assess(scorer, holdout)
+    thresholds: list[Threshold] = []
+    figures, every_pair = [], []
+    for signal in examples.signals:
+        on_tune = scored_items(tune, tune_scored, signal)
+        if not any(item.positive for item in on_tune):
+            continue  # no tune positive: the threshold would be a guess
+        threshold = choose(on_tune, signal)
+        thresholds.append(threshold)
+        held = scored_items(holdout, holdout_scored, signal)
+        figures.append(figures_at(held, threshold))
+        every_pair += [(item.classifier, item.positive) for item in held]
+    return CardData(
+        examples,
+        quality,
+        [(labelled.name, len(t.items)) for labelled, t in zip(sets, tune, strict=True)],
+        thresholds,
+        figures,
+        sum(len(h.items) for h in holdout),
+        reliability_bins(every_pair),
+    )
+
+
+def _assess(scorer: Scorer, sets: list[LabelledSet]) -> list[list[Assessment]]:
+    return [list(scorer.score_many([i.text for i in labelled.items])) for labelled in sets]
+
+
+def _print_thresholds(card: CardData) -> None:
+    table = Table("signal", "threshold", "tune P", "tune R", "holdout P", "holdout R", "F1")
+    for threshold, figures in zip(card.thresholds, card.holdout, strict=True):
+        table.add_row(
+            threshold.signal,
+            f"{threshold.value:g}",
+            f"{threshold.tune.precision:.3f}",
+            f"{threshold.tune.recall:.3f}",
+            f"{figures.precision:.3f}",
+            f"{figures.recall:.3f}",
+            f"{figures.f1:.3f}",
+        )
+    out.print(table)
