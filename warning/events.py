@@ -2,7 +2,9 @@
 or lightly edited, by MinHash LSH), else a recent event about the same country that shares
 a signal and a place with it (the same happening told by another outlet: places compared by
 their keys, so a village the gazetteer lacks, or spelt another way, still joins; see
-`warning.placekeys`), else a new one.
+`warning.placekeys`), else a new one. A report that joins an event and copies or retells
+one of its reports (a near-verbatim copy, or a rewrite that keeps its facts in order or
+credits its outlet: see `warning.copies`) adds no independent source.
 
 The near-duplicate index lives in memory, built at start from the store's recent reports,
 so the cost of a look-up stays flat as the store grows.
@@ -10,9 +12,11 @@ so the cost of a look-up stays flat as the store grows.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from warning.config import EventSettings
+from warning.copies import retells, told
 from warning.decide import Joining
 from warning.dedupe import Fingerprint, NearDuplicates, fingerprint
 from warning.models import Report, utcnow
@@ -22,6 +26,8 @@ from warning.store import Store
 
 LEAD = 300  # characters: where news names the place ("KUTUM, Sudan - ...")
 INDEXED_FOR = timedelta(days=30)  # reports older than this are not near-duplicate candidates
+RETELLING_READ = 20  # an event's latest reports a new one is compared with for a retelling
+log = logging.getLogger(__name__)
 
 
 class EventFinder:
@@ -45,9 +51,24 @@ class EventFinder:
         if nearest is not None:
             event, verbatim = found[nearest], self.settings.verbatim
             copy = any(found.get(key) == event and s >= verbatim for key, s in similar)
-            return Joining(event, copy, places)
+            return Joining(event, copy or self._retells(report, event), places)
         same = self._about(assessment, places)
-        return Joining(same[0] if same else None, False, places, tuple(same[1:]))
+        if not same:
+            return Joining(None, False, places)
+        return Joining(same[0], self._retells(report, *same), places, tuple(same[1:]))
+
+    def _retells(self, report: Report, *events: int) -> bool:
+        """Whether `report` retells one of the latest reports of `events` (the one it joins
+        and those it merges into it): see copies.py."""
+        own = told(report.outlet, report.title, report.text)
+        for event in events:
+            for rid, outlet, title, text in self.store.event_reports(event, RETELLING_READ):
+                why = retells(own, report.text, told(outlet, title, text))
+                if rid != report.id and why:
+                    log.info("report %s retells report %s (event %s): %s", report.id, rid, event,
+                             why)  # fmt: skip
+                    return True
+        return False
 
     def _about(self, assessment: Assessment, places: frozenset[str]) -> list[int]:
         """The recent events about the report's country with a signal and a place in common,

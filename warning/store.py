@@ -193,6 +193,17 @@ class Store:
             )
             return [(rid, blob) for rid, blob in session.exec(query) if blob]
 
+    def event_reports(self, event_id: int, limit: int) -> list[tuple[int, str, str, str]]:
+        """(report id, outlet, title, text) of the event's latest `limit` reports."""
+        with Session(self.engine) as session:
+            query = (
+                select(Report.id, Report.outlet, Report.title, Report.text)
+                .where(Report.event_id == event_id)
+                .order_by(Report.id.desc())
+                .limit(limit)
+            )
+            return [tuple(row) for row in session.exec(query)]
+
     def events_of(self, report_ids: list[int]) -> dict[int, int]:
         """Report id -> event id, for those of `report_ids` in an event."""
         if not report_ids:

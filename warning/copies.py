@@ -1,0 +1,87 @@
+"""Is a report a retelling of an earlier report of its event: a wire story syndicated or
+rewritten by another outlet, which brings no new independent source?
+
+Near-verbatim copies share word 5-grams (`dedupe.py`). A rewritten copy shares few of them,
+but it keeps the story's facts in the story's order: the same figures and the same names,
+paragraph after paragraph ("23 ... 2 a.m. ... 30 houses ... Verrettes ... Saint-Marc"),
+where an independent report of the same happening shares a few of them in its own order.
+It also often credits the outlet it came from ("according to Reuters", "(AP)").
+
+A report retells an earlier one when it names that report's outlet, or when the longest
+run of facts the two have in the same order (not necessarily adjacent) holds at least
+MIN_SHARED facts and at least MIN_SHARE of the shorter report's facts.
+Pure functions; `events.py` asks them about the event's latest reports.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MIN_SHARED = 8
+MIN_SHARE = 0.6
+MAX_FACTS = 150  # read from the start of a report: the comparison costs their product
+MIN_OUTLET = 3  # shorter outlet names are too likely to be ordinary words
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_][\w'’-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Told:
+    """What a report's retelling is judged on."""
+
+    outlet: str
+    facts: tuple[str, ...]
+
+
+def told(outlet: str, title: str, text: str) -> Told:
+    return Told(outlet.strip(), facts(f"{title}.\n{text}"))
+
+
+def facts(text: str) -> tuple[str, ...]:
+    """Numbers (digits only: "2,000" -> "2000") and capitalised words that do not start a
+    sentence (folded: "Désarmes" -> "desarmes"), in reading order, at most MAX_FACTS."""
+    found: list[str] = []
+    for sentence in SENTENCE_END.split(text):
+        for i, token in enumerate(TOKEN.findall(sentence)):
+            if token[0].isdigit():
+                found.append(token.replace(",", "").rstrip("."))
+            elif i and token[0].isupper():
+                found.append(_fold(token))
+            if len(found) >= MAX_FACTS:
+                return tuple(found)
+    return tuple(found)
+
+
+def retells(report: Told, text: str, earlier: Told) -> str:
+    """Why `report` (whose text is `text`) retells `earlier`, or "" when it does not."""
+    if _credits(text, earlier.outlet) and earlier.outlet != report.outlet:
+        return f"credits {earlier.outlet}"
+    shared = in_order(report.facts, earlier.facts)
+    shorter = min(len(report.facts), len(earlier.facts))
+    if shared >= MIN_SHARED and shared >= MIN_SHARE * shorter:
+        return f"{shared} of {shorter} facts in the same order"
+    return ""
+
+
+def _credits(text: str, outlet: str) -> bool:
+    return len(outlet) >= MIN_OUTLET and bool(
+        re.search(rf"(?<!\w){re.escape(outlet)}(?!\w)", text, re.IGNORECASE)
+    )
+
+
+def in_order(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """The length of the longest common subsequence of `a` and `b`."""
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
