@@ -132,6 +132,8 @@ def test_failing_rule_test_names_rule_and_text(tmp_path: Path) -> None:
             {"mass_atrocity_risk", "armed_escalation"},
         ),
         ("Authorities shut down the internet across the region.", {"comms_blackout"}),
+        # context.outage: a technical cause, not a blackout imposed by anyone
+        ("Phone and internet service was cut in the city after relay antennas lost power.", set()),
     ],
 )
 def test_near_misses_and_plain_wording(scorer, text: str, fired: set[str]) -> None:  # noqa: ANN001
