@@ -81,3 +81,32 @@ def test_a_pattern_beginning_with_a_digit_is_tried_at_words_of_any_decimal_digit
     found = [(term, tokens.words[a:b]) for term, (a, b) in regexes.spans(tokens)]
     assert [term for term, _ in found] == [7, 7]
     assert found[1][1][0] == "١٢"
+
+
+def test_phrases_indexed_by_their_second_word_find_what_trying_each_finds(monkeypatch):
+    """find_terms tries a phrase only where the next word is its second word; trying every
+    phrase that starts with the word (the old way) finds the same, on real text."""
+    from warning.rules import matcher
+
+    texts = _texts()
+    indexed_pack, every_pack = load_pack(), load_pack()
+    every = {lang: every_pack.sets[lang] for lang in every_pack.sets}
+
+    def all_others(rules, phrases):  # noqa: ANN001, ANN202
+        return matcher.Phrases({}, tuple(phrases)) if phrases else None
+
+    found = 0
+    for language, rules in indexed_pack.sets.items():
+        for text in texts:
+            tokens = tokenize(text, split_sentences(text))
+            indexed = matcher.find_terms(rules, tokens)
+            with monkeypatch.context() as patch:
+                patch.setattr(matcher, "_phrases", all_others)
+                plain = matcher.find_terms(every[language], tokens)
+            as_sets = [
+                {(s, t, tuple(spans)) for s, hits in result.items() for t, spans in hits.items()}
+                for result in (indexed, plain)
+            ]
+            assert as_sets[0] == as_sets[1], (language, text)
+            found += len(as_sets[0])
+    assert found > 1000

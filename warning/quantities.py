@@ -78,6 +78,9 @@ SPACED_GROUP = re.compile(r"^\d{3}$")
 GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")  # 200,000 or 40.000
 
 
+STARTERS = frozenset(UNITS) | frozenset(VAGUE)  # the words a number may start with
+
+
 @dataclass(frozen=True, slots=True)
 class Quantity:
     start: int  # token index
@@ -101,6 +104,9 @@ def quantities(tokens: Tokens) -> list[Quantity]:
     words = tokens.words
     found, i = [], 0
     while i < len(words):
+        if not (words[i][0].isdigit() or words[i] in STARTERS):  # what _read can start on
+            i += 1
+            continue
         quantity = _read(words, i)
         if quantity:
             found.append(quantity)

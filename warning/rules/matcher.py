@@ -26,8 +26,19 @@ from warning.text import Tokens, is_number
 
 STARTS_CACHE_SIZE = 200_000
 Span = tuple[int, int]  # token indices [start, end)
-Starting = tuple[tuple[int, ...], tuple[int, ...]]  # one-word terms, phrases
-NOTHING: Starting = ((), ())
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """Phrases starting with one word, by their second word where it is an exact word (most
+    phrases: "in the", "no access"), and the others (a prefix or a number second)."""
+
+    by_second: dict[str, tuple[int, ...]]
+    others: tuple[int, ...]
+
+
+Starting = tuple[tuple[int, ...], Phrases | None]  # one-word terms, phrases
+NOTHING: Starting = ((), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +67,8 @@ def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, Hits]:
     """Sentence index -> term id -> token spans, for every term occurrence in `tokens`."""
     found: dict[int, Hits] = defaultdict(Hits)
     terms, sentence_of, cache = rules.terms, tokens.sentence_of, rules.starts_cache
-    for i, word in enumerate(tokens.words):
+    words = tokens.words
+    for i, word in enumerate(words):
         starting = cache.get(word)
         if starting is None:
             starting = _starting_at(rules, word)
@@ -66,7 +78,9 @@ def find_terms(rules: RuleSet, tokens: Tokens) -> dict[int, Hits]:
         singles, phrases = starting
         for term in singles:
             hits[term].append((i, i + 1))
-        for term in phrases:
+        if phrases is None or i + 1 == len(words):
+            continue
+        for term in (*phrases.by_second.get(words[i + 1], ()), *phrases.others):
             end = _term_end(terms[term], tokens, i)
             if end:
                 hits[term].append((i, end))
@@ -87,7 +101,7 @@ def _starting_at(rules: RuleSet, word: str) -> Starting:
     cached = (
         (
             tuple(t for t in candidates if len(rules.terms[t]) == 1),
-            tuple(t for t in candidates if len(rules.terms[t]) > 1),
+            _phrases(rules, [t for t in candidates if len(rules.terms[t]) > 1]),
         )
         if candidates
         else NOTHING
@@ -95,6 +109,20 @@ def _starting_at(rules: RuleSet, word: str) -> Starting:
     if len(rules.starts_cache) < STARTS_CACHE_SIZE:
         rules.starts_cache[word] = cached
     return cached
+
+
+def _phrases(rules: RuleSet, phrases: list[int]) -> Phrases | None:
+    if not phrases:
+        return None
+    by_second: dict[str, list[int]] = defaultdict(list)
+    others = []
+    for term in phrases:
+        second = rules.terms[term][1]
+        if second.prefix or second.number:
+            others.append(term)
+        for form in second.forms:
+            by_second[form].append(term)
+    return Phrases({w: tuple(ts) for w, ts in by_second.items()}, tuple(others))
 
 
 def _candidates(rules: RuleSet, word: str) -> list[int]:
