@@ -333,3 +333,43 @@ def test_context_weakens_the_classifier_vote_of_its_sentence(scorer) -> None:  #
     assert assessment.severity.value == "high"
     undamped = scorer.classifier.votes([s.text for s in split_sentences(text)])
     assert undamped["siege"].probability > 0.8  # what the context rule took away
+
+
+RECALLED = "Older residents recalled the day when soldiers shot dead fishermen as they fled."
+
+
+def test_a_commemoration_in_the_lead_weakens_the_whole_report(scorer) -> None:  # noqa: ANN001
+    """context.commemoration has `scope: lead`: named in the first two sentences, it
+    weakens the atrocity the report recalls further down; named later, it does not."""
+    assert "mass_atrocity_risk" in {s.name for s in scorer.score(RECALLED).signals}
+    lead = (
+        "Hundreds gathered on Wednesday for the unveiling of a memorial to the victims of the "
+        "1994 massacre in the port. A choir sang hymns and relatives laid flowers. "
+    )
+    assessment = scorer.score(lead + RECALLED)
+    assert "mass_atrocity_risk" not in {s.name for s in assessment.signals}
+    atrocity = next(s for s in assessment.scores if s.name == "mass_atrocity_risk")
+    assert 0 < atrocity.rules < 0.5  # weakened, not cancelled
+    later = "Soldiers shot dead twelve fishermen in the port on Monday. Thousands fled. "
+    later += "The mayor said a memorial service would be held on Friday."
+    assert "mass_atrocity_risk" in {s.name for s in scorer.score(later).signals}
+
+
+def test_a_lead_context_must_hold_in_the_lead_of_its_tests(tmp_path: Path) -> None:
+    signal = SIGNAL.format(body="    any: [besieged]")
+    (tmp_path / "siege.yaml").write_text(signal.replace("placeholder", "The town is besieged."))
+    (tmp_path / "severity.yaml").write_text(SEVERITY)
+    (tmp_path / "context.yaml").write_text(
+        "context:\n"
+        "  - id: context.ceremony\n"
+        "    scope: lead\n"
+        "    description: test\n"
+        "    any: [ceremony]\n"
+        "    factor: 0.3\n"
+        "    tests:\n"
+        "      match: ['A ceremony was held. The town was besieged in 1812.',\n"
+        "              'The town was besieged. It fell. A ceremony was held.']\n"
+    )
+    failures = run_tests(load_pack(tmp_path))
+    assert len(failures) == 1, failures  # the second: its ceremony is in the third sentence
+    assert "context.ceremony did not match" in failures[0] and "It fell" in failures[0]

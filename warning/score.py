@@ -180,7 +180,7 @@ class Scorer:
         rules = self.rules.rules_for(language)
         found = find_terms(rules, tokens)
         matches = match_rules(rules, tokens, found)
-        factors = context_factors(rules, found) if self.classifier else {}
+        factors = context_factors(rules, found, len(sentences)) if self.classifier else {}
         causes = cause_sentences(rules, found)
         return _Reading(text, notes, sentences, tokens, language, matches, factors, causes)
 

@@ -109,6 +109,7 @@ class CompiledContext:
     signals: frozenset[str]  # empty: every signal
     factor: float
     where: str
+    lead: bool = False  # holds in the report's lead, and weakens the whole report
 
     def applies_to(self, signal: str) -> bool:
         return not self.signals or signal in self.signals
@@ -232,7 +233,13 @@ class RuleSet:
         signals = frozenset(context.signals)
         self.contexts.append(
             CompiledContext(
-                context.id, context.description, condition, signals, context.factor, where
+                context.id,
+                context.description,
+                condition,
+                signals,
+                context.factor,
+                where,
+                context.scope == "lead",
             )
         )
         return True

@@ -25,6 +25,7 @@ from warning.rules.compiler import (
 from warning.text import Tokens, is_number
 
 STARTS_CACHE_SIZE = 200_000
+LEAD = 2  # sentences: a report's lead, where a `scope: lead` context must hold
 Span = tuple[int, int]  # token indices [start, end)
 
 
@@ -160,6 +161,7 @@ def match_rules(
     found = find_terms(rules, tokens) if found is None else found
     matches: list[RuleMatch] = []
     by_term, all_rules = rules.rules_by_term, rules.rules
+    lead = lead_contexts(rules, found)
     for sentence, hits in sorted(found.items()):
         present = set(hits)
         candidates = {r for term in present for r in by_term.get(term, ())}
@@ -177,14 +179,31 @@ def match_rules(
                 matches.append(replace(match, factor=0.0, excluded_by=excluded_by))
                 continue
             if contexts is None:
-                contexts = [c for c in rules.contexts if evaluate(c.condition, hits, [])]
+                contexts = _holding(rules, hits, lead)
             matches.append(_with_context(match, contexts))
-    matches.extend(_report_matches(rules, found, tokens))
+    matches.extend(_report_matches(rules, found, tokens, lead))
     matches.sort(key=lambda m: (m.rule.id, m.sentence))
     return matches
 
 
-def _report_matches(rules: RuleSet, found: dict[int, Hits], tokens: Tokens) -> list[RuleMatch]:
+def lead_contexts(rules: RuleSet, found: dict[int, Hits]) -> list[CompiledContext]:
+    """The contexts with `scope: lead` that hold in one of the report's first LEAD
+    sentences: they weaken every sentence of it."""
+    return [
+        c
+        for c in rules.contexts
+        if c.lead and any(evaluate(c.condition, found[s], []) for s in range(LEAD) if s in found)
+    ]
+
+
+def _holding(rules: RuleSet, hits: Hits, lead: list[CompiledContext]) -> list[CompiledContext]:
+    """The contexts that weaken a sentence with these hits: its own, and the lead's."""
+    return [c for c in rules.contexts if not c.lead and evaluate(c.condition, hits, [])] + lead
+
+
+def _report_matches(
+    rules: RuleSet, found: dict[int, Hits], tokens: Tokens, lead: list[CompiledContext]
+) -> list[RuleMatch]:
     """Rules with `scope: report`: their conditions may hold in different sentences; the hit
     quotes the sentence where the first condition matched."""
     if not rules.report_rules:
@@ -203,10 +222,8 @@ def _report_matches(rules: RuleSet, found: dict[int, Hits], tokens: Tokens) -> l
         if _excluded_by(rules, rule, merged, spans, tokens):
             continue
         sentence = tokens.sentence_of[spans[0][0]]
-        hits = found[sentence]
-        contexts = [c for c in rules.contexts if evaluate(c.condition, hits, [])]
         match = RuleMatch(rule, sentence, tuple(sorted(set(spans))))
-        matches.append(_with_context(match, contexts))
+        matches.append(_with_context(match, _holding(rules, found[sentence], lead)))
     return matches
 
 
@@ -243,16 +260,18 @@ def _with_context(match: RuleMatch, contexts: list[CompiledContext]) -> RuleMatc
     return replace(match, factor=factor, contexts=tuple(c.id for c in applying))
 
 
-def context_factors(rules: RuleSet, found: dict[int, Hits]) -> dict[int, dict[str, float]]:
+def context_factors(
+    rules: RuleSet, found: dict[int, Hits], sentences: int
+) -> dict[int, dict[str, float]]:
     """Sentence index -> signal -> the factor the context rules holding there give it, for
-    the sentences some context rule holds in (so the classifier's votes are weighed as rule
-    hits are). A context without `signals` is listed under every signal of the rule set."""
+    the sentences some context rule holds in (every one of the `sentences` when a lead
+    context holds), so the classifier's votes are weighed as rule hits are. A context
+    without `signals` is listed under every signal of the rule set."""
     every = sorted({rule.signal for rule in rules.rules})
+    lead = lead_contexts(rules, found)
     factors: dict[int, dict[str, float]] = {}
-    for sentence, hits in found.items():
-        for context in rules.contexts:
-            if not evaluate(context.condition, hits, []):
-                continue
+    for sentence in range(sentences) if lead else sorted(found):
+        for context in _holding(rules, found[sentence], lead) if sentence in found else lead:
             here = factors.setdefault(sentence, {})
             for signal in sorted(context.signals) or every:
                 here[signal] = here.get(signal, 1.0) * context.factor
@@ -260,12 +279,14 @@ def context_factors(rules: RuleSet, found: dict[int, Hits]) -> dict[int, dict[st
 
 
 def matching_contexts(rules: RuleSet, tokens: Tokens) -> set[str]:
-    """Ids of the context and cause rules that hold in some sentence (for their own tests)."""
+    """Ids of the context and cause rules that hold in some sentence (a lead context: in the
+    lead), for their own tests."""
     return {
         c.id
-        for hits in find_terms(rules, tokens).values()
+        for sentence, hits in find_terms(rules, tokens).items()
         for c in [*rules.contexts, *rules.causes]
-        if evaluate(c.condition, hits, [])
+        if not (isinstance(c, CompiledContext) and c.lead and sentence >= LEAD)
+        and evaluate(c.condition, hits, [])
     }
 
 

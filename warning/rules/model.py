@@ -146,6 +146,9 @@ class ContextRule(Conditional):
     description: str
     signals: list[str] = []  # empty: every signal
     factor: float = Field(0.0, ge=0, lt=1)  # a hit's weight is multiplied by this; 0 cancels it
+    # "sentence": the context weakens hits in the sentence it holds in; "lead": when it
+    # holds in the report's first two sentences (its lead), it weakens every sentence
+    scope: Literal["sentence", "lead"] = "sentence"
 
 
 class CauseRule(Conditional):
