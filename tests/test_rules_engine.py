@@ -373,3 +373,20 @@ def test_a_lead_context_must_hold_in_the_lead_of_its_tests(tmp_path: Path) -> No
     failures = run_tests(load_pack(tmp_path))
     assert len(failures) == 1, failures  # the second: its ceremony is in the third sentence
     assert "context.ceremony did not match" in failures[0] and "It fell" in failures[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On the tenth anniversary of the massacre, gunmen attacked the village again on "
+        "Sunday, killing 14 civilians and burning homes.",
+        "Gunmen attacked the village on Sunday, killing 14 civilians and burning homes, on "
+        "the tenth anniversary of the massacre.",
+    ],
+)
+def test_a_new_attack_told_beside_an_anniversary_still_alerts(scorer, text: str) -> None:  # noqa: ANN001
+    """context.history cancels what an anniversary recalls, `unless` the sentence tells of a
+    new attack ("again", "killing")."""
+    assert "mass_atrocity_risk" in {s.name for s in scorer.score(text).signals}
+    old = "Thousands gathered for the 30th anniversary of the massacre, in which soldiers shot "
+    assert not scorer.score(old + "dead 300 villagers.").signals

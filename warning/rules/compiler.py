@@ -110,6 +110,7 @@ class CompiledContext:
     factor: float
     where: str
     lead: bool = False  # holds in the report's lead, and weakens the whole report
+    unless: frozenset[int] = frozenset()  # terms that stop it in a sentence
 
     def applies_to(self, signal: str) -> bool:
         return not self.signals or signal in self.signals
@@ -240,6 +241,7 @@ class RuleSet:
                 context.factor,
                 where,
                 context.scope == "lead",
+                frozenset(self.term_id(t) for t in terms_for(context.unless, self.language) or []),
             )
         )
         return True

@@ -192,13 +192,18 @@ def lead_contexts(rules: RuleSet, found: dict[int, Hits]) -> list[CompiledContex
     return [
         c
         for c in rules.contexts
-        if c.lead and any(evaluate(c.condition, found[s], []) for s in range(LEAD) if s in found)
+        if c.lead and any(_context_holds(c, found[s]) for s in range(LEAD) if s in found)
     ]
+
+
+def _context_holds(context: CompiledContext, hits: Hits) -> bool:
+    """Whether `context` holds in a sentence with these hits (none of its `unless` terms)."""
+    return not context.unless.intersection(hits) and bool(evaluate(context.condition, hits, []))
 
 
 def _holding(rules: RuleSet, hits: Hits, lead: list[CompiledContext]) -> list[CompiledContext]:
     """The contexts that weaken a sentence with these hits: its own, and the lead's."""
-    return [c for c in rules.contexts if not c.lead and evaluate(c.condition, hits, [])] + lead
+    return [c for c in rules.contexts if not c.lead and _context_holds(c, hits)] + lead
 
 
 def _report_matches(
@@ -281,12 +286,15 @@ def context_factors(
 def matching_contexts(rules: RuleSet, tokens: Tokens) -> set[str]:
     """Ids of the context and cause rules that hold in some sentence (a lead context: in the
     lead), for their own tests."""
-    return {
+    found = find_terms(rules, tokens)
+    contexts = {
         c.id
-        for sentence, hits in find_terms(rules, tokens).items()
-        for c in [*rules.contexts, *rules.causes]
-        if not (isinstance(c, CompiledContext) and c.lead and sentence >= LEAD)
-        and evaluate(c.condition, hits, [])
+        for sentence, hits in found.items()
+        for c in rules.contexts
+        if _context_holds(c, hits) and not (c.lead and sentence >= LEAD)
+    }
+    return contexts | {
+        c.id for hits in found.values() for c in rules.causes if evaluate(c.condition, hits, [])
     }
 
 

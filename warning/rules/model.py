@@ -149,6 +149,9 @@ class ContextRule(Conditional):
     # "sentence": the context weakens hits in the sentence it holds in; "lead": when it
     # holds in the report's first two sentences (its lead), it weakens every sentence
     scope: Literal["sentence", "lead"] = "sentence"
+    # words that stop the context in a sentence: a new event told beside an old one ("on the
+    # anniversary of the massacre, gunmen attacked the village again, killing 14")
+    unless: Terms | None = None
 
 
 class CauseRule(Conditional):
