@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import py3langid
 import pytest
 
 from warning import language
@@ -49,3 +50,13 @@ def test_py3langid_names_what_the_function_words_leave() -> None:
     text = "Homens armados atacaram a aldeia e os moradores fugiram para a cidade com os filhos."
     assert language.detect(words_of(text), text) == "pt"
     assert language.detect((), "   ") == "und"
+
+
+def test_galician_and_aragonese_are_read_with_the_spanish_lists(scorer) -> None:  # noqa: ANN001
+    """py3langid calls these Galician; the pack has Spanish lists for them."""
+    text = "Os homes armados mataron a once veciños da aldea"
+    assert py3langid.classify(text)[0] == "gl"
+    assert language.detect(tokenize(text, split_sentences(text)).words, text) == "es"
+    assessment = scorer.score(text)
+    assert assessment.language == "es"
+    assert "mass_atrocity_risk" in {s.name for s in assessment.signals}  # "mataron a once"

@@ -42,6 +42,9 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
     }.items()
 }
 DECIDED = ("en", "fr", "es", "ar")
+# py3langid calls a short Spanish text Galician or Aragonese now and then: read it as Spanish
+# (the rule pack has no lists of their own for them)
+READ_AS = {"gl": "es", "an": "es"}
 LANGUAGES_OF: dict[str, tuple[str, ...]] = {
     word: tuple(language for language, words in FUNCTION_WORDS.items() if word in words)
     for word in frozenset().union(*FUNCTION_WORDS.values())
@@ -67,4 +70,7 @@ def decided(words: tuple[str, ...]) -> str | None:
 
 def _py3langid(text: str) -> str:
     sample = text[:LANGUAGE_SAMPLE].strip()
-    return py3langid.classify(sample)[0] if sample else "und"  # undetermined
+    if not sample:
+        return "und"  # undetermined
+    language = py3langid.classify(sample)[0]
+    return READ_AS.get(language, language)
