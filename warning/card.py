@@ -20,9 +20,9 @@ from pathlib import Path
 import yaml
 
 from warning.classifier import Examples, SignalQuality
-from warning.evaluation import ReliabilityBin
+from warning.evaluation import ReliabilityBin, SignalFigures
 from warning.labelled import LabelledSet
-from warning.score import Assessment
+from warning.score import Assessment, combined
 from warning.yamlio import InputError, load_yaml
 
 THRESHOLDS_FILE = "thresholds.yaml"
@@ -33,7 +33,7 @@ CARD_FILE = "CARD.md"
 # closer to certainty, where calibrated probabilities of strongly worded text lie.
 GRID = (*(t / 100 for t in range(91, 100)), 0.995, 0.999)
 LOWEST, HIGHEST = GRID[0], GRID[-1]
-FIRES_AT = 0.5  # the score at which a signal fires (alerts.threshold's default)
+FIRES_AT = 0.5  # alerts.threshold's default: the score at which a signal fires
 
 KNOWN_FAILURES = """\
 - It reads one sentence at a time and votes with its surest sentence: a signal spread over
@@ -74,33 +74,40 @@ class Threshold:
     tune: Figures  # the scorer's figures on tune with this threshold
 
 
-def choose(scored: Sequence[Scored], signal: str) -> Threshold:
+def choose(scored: Sequence[Scored], signal: str, fires_at: float = FIRES_AT) -> Threshold:
     """The threshold of GRID with the best F1 of the whole scorer (rules and classifier
-    together) on these items; of equals, the highest (fewest alarms)."""
+    together, firing at `fires_at`) on these items; of equals, the highest (fewest alarms)."""
     best = max(
-        ((_figures(signal, scored, t), t) for t in GRID), key=lambda pair: (pair[0].f1, pair[1])
+        ((_figures(scored, signal, t, fires_at), t) for t in GRID),
+        key=lambda pair: (pair[0].f1, pair[1]),
     )
     return Threshold(signal, best[1], best[0])
 
 
-def figures_at(scored: Sequence[Scored], threshold: Threshold) -> Figures:
+def figures_at(
+    scored: Sequence[Scored], threshold: Threshold, fires_at: float = FIRES_AT
+) -> Figures:
     """The scorer's precision, recall and F1 for the signal with this threshold."""
-    return _figures(threshold.signal, scored, threshold.value)
+    return _figures(scored, threshold.signal, threshold.value, fires_at)
 
 
-def _figures(signal: str, scored: Sequence[Scored], threshold: float) -> Figures:
-    weight = weight_for(threshold)
-    fired = [
-        item.positive
-        for item in scored
-        if 1.0 - (1.0 - item.rules) * (1.0 - weight * item.classifier) >= FIRES_AT
-    ]
-    positives = sum(item.positive for item in scored)
-    hits = sum(fired)
-    precision = hits / len(fired) if fired else 0.0
-    recall = hits / positives if positives else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-    return Figures(signal, round(precision, 3), round(recall, 3), round(f1, 3), positives)
+def _figures(scored: Sequence[Scored], signal: str, threshold: float, fires_at: float) -> Figures:
+    weight = weight_for(threshold, fires_at)
+    fired = [combined(i.rules, weight, i.classifier) >= fires_at for i in scored]
+    counted = SignalFigures(
+        signal,
+        sum(i.positive for i in scored),
+        sum(f and i.positive for f, i in zip(fired, scored, strict=True)),
+        sum(f and not i.positive for f, i in zip(fired, scored, strict=True)),
+        sum(i.positive and not f for f, i in zip(fired, scored, strict=True)),
+    )
+    return Figures(
+        signal,
+        round(counted.precision, 3),
+        round(counted.recall, 3),
+        round(counted.f1, 3),
+        counted.support,
+    )
 
 
 def scored_items(
@@ -119,9 +126,9 @@ def scored_items(
     return found
 
 
-def weight_for(threshold: float) -> float:
-    """The classifier's weight that makes a vote at `threshold` alone score FIRES_AT."""
-    return min(1.0, FIRES_AT / threshold)
+def weight_for(threshold: float, fires_at: float = FIRES_AT) -> float:
+    """The classifier's weight that makes a vote at `threshold` alone score `fires_at`."""
+    return min(1.0, fires_at / threshold)
 
 
 def write_thresholds(folder: Path, thresholds: Sequence[Threshold], digest: str) -> Path:
@@ -141,8 +148,9 @@ class Thresholds:
     values: dict[str, float]
     examples: str  # the digest of the examples they were chosen for
 
-    def weights(self) -> dict[str, float]:
-        return {signal: weight_for(value) for signal, value in self.values.items()}
+    def weights(self, fires_at: float) -> dict[str, float]:
+        """Signal -> the classifier's weight, for signals firing at `fires_at`."""
+        return {signal: weight_for(value, fires_at) for signal, value in self.values.items()}
 
 
 def load_thresholds(folder: Path) -> Thresholds | None:

@@ -77,10 +77,10 @@ def _card_data(
         on_tune = scored_items(tune, tune_scored, signal)
         if not any(item.positive for item in on_tune):
             continue  # no tune positive: the threshold would be a guess
-        threshold = choose(on_tune, signal)
+        threshold = choose(on_tune, signal, scorer.threshold)
         thresholds.append(threshold)
         held = scored_items(holdout, holdout_scored, signal)
-        figures.append(figures_at(held, threshold))
+        figures.append(figures_at(held, threshold, scorer.threshold))
         every_pair += [(item.classifier, item.positive) for item in held]
     return CardData(
         examples,

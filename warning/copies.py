@@ -32,11 +32,12 @@ class Told:
     """What a report's retelling is judged on."""
 
     outlet: str
+    text: str
     facts: tuple[str, ...]
 
 
 def told(outlet: str, title: str, text: str) -> Told:
-    return Told(outlet.strip(), facts(f"{title}.\n{text}"))
+    return Told(outlet.strip(), text, facts(f"{title}.\n{text}"))
 
 
 def facts(text: str) -> tuple[str, ...]:
@@ -54,9 +55,9 @@ def facts(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def retells(report: Told, text: str, earlier: Told) -> str:
-    """Why `report` (whose text is `text`) retells `earlier`, or "" when it does not."""
-    if _credits(text, earlier.outlet) and earlier.outlet != report.outlet:
+def retells(report: Told, earlier: Told) -> str:
+    """Why `report` retells `earlier`, or "" when it does not."""
+    if _credits(report.text, earlier.outlet) and earlier.outlet != report.outlet:
         return f"credits {earlier.outlet}"
     shared = in_order(report.facts, earlier.facts)
     shorter = min(len(report.facts), len(earlier.facts))

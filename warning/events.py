@@ -63,8 +63,8 @@ class EventFinder:
         own = told(report.outlet, report.title, report.text)
         for event in events:
             for rid, outlet, title, text in self.store.event_reports(event, RETELLING_READ):
-                why = retells(own, report.text, told(outlet, title, text))
-                if rid != report.id and why:
+                why = rid != report.id and retells(own, told(outlet, title, text))
+                if why:
                     log.info("report %s retells report %s (event %s): %s", report.id, rid, event,
                              why)  # fmt: skip
                     return True

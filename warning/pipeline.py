@@ -53,7 +53,7 @@ def build_scorer(
         threshold=settings.alerts.threshold,
         max_chars=settings.alerts.max_chars,
         classifier_weight=settings.classifier.weight,
-        classifier_weights=chosen.weights() if chosen else {},
+        classifier_weights=chosen.weights(settings.alerts.threshold) if chosen else {},
     )
 
 

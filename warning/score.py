@@ -18,6 +18,7 @@ from warning.levels import Severity
 from warning.places import Gazetteer, MainPlace, Place, main_place
 from warning.quantities import quantity_at
 from warning.rules.matcher import (
+    Holding,
     RuleMatch,
     cause_sentences,
     context_factors,
@@ -179,8 +180,9 @@ class Scorer:
         language = detect(tokens.words, text)
         rules = self.rules.rules_for(language)
         found = find_terms(rules, tokens)
-        matches = match_rules(rules, tokens, found)
-        factors = context_factors(rules, found, len(sentences)) if self.classifier else {}
+        holding = Holding(rules, found)
+        matches = match_rules(rules, tokens, found, holding)
+        factors = context_factors(rules, holding, len(sentences)) if self.classifier else {}
         causes = cause_sentences(rules, found)
         return _Reading(text, notes, sentences, tokens, language, matches, factors, causes)
 
@@ -217,7 +219,7 @@ class Scorer:
             rule_score = 1.0 - rule_score
             vote = votes.get(name, SentenceVote(0.0, -1))
             weight = self.classifier_weights.get(name, self.classifier_weight)
-            score = 1.0 - (1.0 - rule_score) * (1.0 - weight * vote.probability)
+            score = combined(rule_score, weight, vote.probability)
             scores.append(
                 SignalScore(name, round(score, 4), round(rule_score, 4), vote.probability)
             )
@@ -279,6 +281,11 @@ def _batches(texts: Sequence[str], limit: int) -> Iterator[Sequence[str]]:
         size += len(text)
     if start < len(texts):
         yield texts[start:]
+
+
+def combined(rules: float, weight: float, probability: float) -> float:
+    """A signal's score: the rules' score lifted by the classifier's probability at `weight`."""
+    return 1.0 - (1.0 - rules) * (1.0 - weight * probability)
 
 
 def _cause(found: dict[str, set[int]], evidence: set[int]) -> str:

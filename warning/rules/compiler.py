@@ -149,8 +149,8 @@ class RuleSet:
     _regex_set: RegexSet | None = None
 
     def regex_set(self) -> RegexSet:
-        """The `re:` terms indexed for matching (built again when a term was added since)."""
-        if self._regex_set is None or len(self._regex_set.regexes) != len(self.regexes):
+        """The `re:` terms indexed for matching (built on first use after a term was added)."""
+        if self._regex_set is None:
             self._regex_set = RegexSet(self.regexes)
         return self._regex_set
 
@@ -163,6 +163,7 @@ class RuleSet:
             if key.startswith(REGEX):
                 self.terms.append(())
                 self.regexes.append(compile_regex(self._ids[key], key[len(REGEX) :]))
+                self._regex_set = None
             else:
                 words = compile_term(key, english=self.language == "en")
                 self.terms.append(words)

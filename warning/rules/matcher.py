@@ -153,19 +153,21 @@ def _term_end(patterns: tuple, tokens: Tokens, start: int) -> int:
 
 
 def match_rules(
-    rules: RuleSet, tokens: Tokens, found: dict[int, Hits] | None = None
+    rules: RuleSet,
+    tokens: Tokens,
+    found: dict[int, Hits] | None = None,
+    holding: Holding | None = None,
 ) -> list[RuleMatch]:
     """Every (rule, sentence) that matched, in rule order then sentence order, with the
     context rules of that sentence applied (a cancelled match stays, with factor 0).
     `found`: the text's terms if already found (find_terms)."""
     found = find_terms(rules, tokens) if found is None else found
+    holding = holding or Holding(rules, found)
     matches: list[RuleMatch] = []
     by_term, all_rules = rules.rules_by_term, rules.rules
-    lead = lead_contexts(rules, found)
     for sentence, hits in sorted(found.items()):
         present = set(hits)
         candidates = {r for term in present for r in by_term.get(term, ())}
-        contexts = None
         for index in candidates:  # in any order: matches are sorted at the end
             rule = all_rules[index]
             if not rule.may_match(present):
@@ -178,36 +180,43 @@ def match_rules(
             if excluded_by:
                 matches.append(replace(match, factor=0.0, excluded_by=excluded_by))
                 continue
-            if contexts is None:
-                contexts = _holding(rules, hits, lead)
-            matches.append(_with_context(match, contexts))
-    matches.extend(_report_matches(rules, found, tokens, lead))
+            matches.append(_with_context(match, holding.at(sentence)))
+    matches.extend(_report_matches(rules, found, tokens, holding))
     matches.sort(key=lambda m: (m.rule.id, m.sentence))
     return matches
 
 
-def lead_contexts(rules: RuleSet, found: dict[int, Hits]) -> list[CompiledContext]:
-    """The contexts with `scope: lead` that hold in one of the report's first LEAD
-    sentences: they weaken every sentence of it."""
-    return [
-        c
-        for c in rules.contexts
-        if c.lead and any(_context_holds(c, found[s]) for s in range(LEAD) if s in found)
-    ]
+class Holding:
+    """The context rules that hold in each sentence of one report: the sentence's own, and
+    the lead's (`scope: lead` contexts holding in one of its first LEAD sentences weaken
+    every sentence). Each sentence is looked at once, for the rules and the classifier."""
+
+    def __init__(self, rules: RuleSet, found: dict[int, Hits]) -> None:
+        self.rules, self.found = rules, found
+        self.lead = [
+            c
+            for c in rules.contexts
+            if c.lead and any(_context_holds(c, found[s]) for s in range(LEAD) if s in found)
+        ]
+        self._at: dict[int, list[CompiledContext]] = {}
+
+    def at(self, sentence: int) -> list[CompiledContext]:
+        if sentence not in self._at:
+            hits = self.found.get(sentence)
+            own = [c for c in self.rules.contexts if not c.lead and _context_holds(c, hits)]
+            self._at[sentence] = own + self.lead if hits else self.lead
+        return self._at[sentence]
 
 
-def _context_holds(context: CompiledContext, hits: Hits) -> bool:
+def _context_holds(context: CompiledContext, hits: Hits | None) -> bool:
     """Whether `context` holds in a sentence with these hits (none of its `unless` terms)."""
-    return not context.unless.intersection(hits) and bool(evaluate(context.condition, hits, []))
-
-
-def _holding(rules: RuleSet, hits: Hits, lead: list[CompiledContext]) -> list[CompiledContext]:
-    """The contexts that weaken a sentence with these hits: its own, and the lead's."""
-    return [c for c in rules.contexts if not c.lead and _context_holds(c, hits)] + lead
+    if not hits or context.unless.intersection(hits):
+        return False
+    return bool(evaluate(context.condition, hits, []))
 
 
 def _report_matches(
-    rules: RuleSet, found: dict[int, Hits], tokens: Tokens, lead: list[CompiledContext]
+    rules: RuleSet, found: dict[int, Hits], tokens: Tokens, holding: Holding
 ) -> list[RuleMatch]:
     """Rules with `scope: report`: their conditions may hold in different sentences; the hit
     quotes the sentence where the first condition matched."""
@@ -228,7 +237,7 @@ def _report_matches(
             continue
         sentence = tokens.sentence_of[spans[0][0]]
         match = RuleMatch(rule, sentence, tuple(sorted(set(spans))))
-        matches.append(_with_context(match, _holding(rules, found[sentence], lead)))
+        matches.append(_with_context(match, holding.at(sentence)))
     return matches
 
 
@@ -266,17 +275,16 @@ def _with_context(match: RuleMatch, contexts: list[CompiledContext]) -> RuleMatc
 
 
 def context_factors(
-    rules: RuleSet, found: dict[int, Hits], sentences: int
+    rules: RuleSet, holding: Holding, sentences: int
 ) -> dict[int, dict[str, float]]:
     """Sentence index -> signal -> the factor the context rules holding there give it, for
     the sentences some context rule holds in (every one of the `sentences` when a lead
     context holds), so the classifier's votes are weighed as rule hits are. A context
     without `signals` is listed under every signal of the rule set."""
     every = sorted({rule.signal for rule in rules.rules})
-    lead = lead_contexts(rules, found)
     factors: dict[int, dict[str, float]] = {}
-    for sentence in range(sentences) if lead else sorted(found):
-        for context in _holding(rules, found[sentence], lead) if sentence in found else lead:
+    for sentence in range(sentences) if holding.lead else sorted(holding.found):
+        for context in holding.at(sentence):
             here = factors.setdefault(sentence, {})
             for signal in sorted(context.signals) or every:
                 here[signal] = here.get(signal, 1.0) * context.factor
