@@ -4,7 +4,9 @@ examples, the labelled development sets in bench/data/, and, when present, the s
 disaster messages (English `message` and source-language `original`).
 
 Prints, per corpus, how many texts the function words decided, how often that decision
-agrees with py3langid, and microseconds per text for each way, side by side.
+agrees with py3langid, and microseconds per text for each way, side by side: ours one text
+at a time (`detect`), ours on runs of BATCH texts as the daemon scores them (`detect_many`:
+py3langid's scoring step done once for the run), and py3langid's own `classify` per text.
 Run: python bench/language_bench.py [--shared PATH_TO_train.csv] [--show N]
 """
 
@@ -25,6 +27,7 @@ import py3langid  # noqa: E402
 from warning import language  # noqa: E402
 from warning.text import split_sentences, tokenize  # noqa: E402
 
+BATCH = 200  # texts per run, about what the daemon scores at once on 1 KB reports
 SHARED = REPO.parent / "shared" / "data" / "disaster-messages" / "train.csv"
 
 
@@ -55,28 +58,45 @@ def corpora(shared: Path) -> dict[str, list[str]]:
     return found
 
 
+def py3langid_alone(text: str) -> str:
+    sample = text[: language.LANGUAGE_SAMPLE].strip()
+    found = py3langid.classify(sample)[0] if sample else "und"
+    return language.READ_AS.get(found, found)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--show", type=int, default=0, help="print N disagreements per corpus")
     args = parser.parse_args()
     print(
-        f"{'corpus':<20}{'texts':>7}{'decided':>9}{'agree':>8}{'µs ours':>10}{'µs py3langid':>14}"
+        f"{'corpus':<20}{'texts':>7}{'decided':>9}{'agree':>8}{'µs ours':>10}"
+        f"{'µs batched':>12}{'µs py3langid':>14}"
     )
-    language._py3langid("warm up: py3langid loads its model on first use")
+    language.detect((), "warm up: py3langid loads its model on first use")
     for name, texts in corpora(args.shared).items():
         words = [tokenize(t, split_sentences(t)).words for t in texts]
         start = time.perf_counter()
         ours = [language.detect(w, t) for w, t in zip(words, texts, strict=True)]
         ours_us = (time.perf_counter() - start) / len(texts) * 1e6
         start = time.perf_counter()
-        theirs = [language._py3langid(t) for t in texts]
+        pairs = list(zip(words, texts, strict=True))
+        batched = [
+            found
+            for i in range(0, len(pairs), BATCH)
+            for found in language.detect_many(pairs[i : i + BATCH])
+        ]
+        batched_us = (time.perf_counter() - start) / len(texts) * 1e6
+        assert batched == ours, "detect_many must find what detect finds"
+        start = time.perf_counter()
+        theirs = [py3langid_alone(t) for t in texts]
         theirs_us = (time.perf_counter() - start) / len(texts) * 1e6
         decided = [i for i, w in enumerate(words) if language.decided(w) is not None]
         agree = sum(ours[i] == theirs[i] for i in decided)
         print(
             f"{name:<20}{len(texts):>7}{len(decided) / len(texts):>9.1%}"
-            f"{agree / max(len(decided), 1):>8.1%}{ours_us:>10.0f}{theirs_us:>14.0f}"
+            f"{agree / max(len(decided), 1):>8.1%}{ours_us:>10.0f}{batched_us:>12.0f}"
+            f"{theirs_us:>14.0f}"
         )
         for i in [i for i in decided if ours[i] != theirs[i]][: args.show]:
             print(f"    ours {ours[i]} py3langid {theirs[i]}: {texts[i][:100]!r}")

@@ -60,3 +60,31 @@ def test_galician_and_aragonese_are_read_with_the_spanish_lists(scorer) -> None:
     assessment = scorer.score(text)
     assert assessment.language == "es"
     assert "mass_atrocity_risk" in {s.name for s in assessment.signals}  # "mataron a once"
+
+
+def test_a_batch_finds_what_py3langid_finds_one_text_at_a_time() -> None:
+    """detect_many scores the undecided texts of a batch in one array operation: the same
+    language as py3langid's own classify for each, empty and featureless texts included."""
+    texts = [
+        "Homens armados atacaram a aldeia e os moradores fugiram para a cidade.",
+        "Uomini armati hanno attaccato il villaggio e gli abitanti sono fuggiti.",
+        "Nou bezwen èd, dlo a pran kay nou yo, nou pa gen manje pou timoun yo.",
+        "",
+        "   ",
+        "12 34 56",
+        "Os homes armados mataron a once veciños da aldea",
+        "Watu wenye silaha walishambulia kijiji na wakazi wakakimbia mjini.",
+        "Bewaffnete Männer griffen das Dorf an und die Bewohner flohen in die Stadt.",
+        "Flood",
+        "\u0627\u0644\u0642\u0648\u0627\u062a \u0627\u0644\u0645\u062f\u064a\u0646\u0629",
+        "Gunmen attacked the village and the residents fled to the town.",
+    ] * 3
+    assert len(texts) >= language.BATCH_FROM
+    expected = []
+    for text in texts:
+        sample = text[: language.LANGUAGE_SAMPLE].strip()
+        found = py3langid.classify(sample)[0] if sample else "und"
+        expected.append(language.decided(words_of(text)) or language.READ_AS.get(found, found))
+    assert language.detect_many([(words_of(t), t) for t in texts]) == expected
+    assert [language.detect(words_of(t), t) for t in texts] == expected
+    assert {"pt", "it", "es", "und", "en"} <= set(expected)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from warning.classifier import Factors, SentenceVote, SignalClassifier
-from warning.language import detect
+from warning.language import detect_many
 from warning.levels import Severity
 from warning.places import Gazetteer, MainPlace, Place, main_place
 from warning.quantities import quantity_at
@@ -165,7 +165,7 @@ class Scorer:
         reads up to BATCH_CHARS of them in one call (its set-up costs more than the reading
         on a short report), and each run's assessments come as soon as it is scored."""
         for batch in _batches(texts, BATCH_CHARS):
-            readings = [self._read(text) for text in batch]
+            readings = self._read_many(batch)
             votes = (
                 self.classifier.votes_many([(r.sentence_texts, r.factors) for r in readings])
                 if self.classifier
@@ -173,11 +173,27 @@ class Scorer:
             )
             yield from map(self._assess, readings, votes)
 
-    def _read(self, text: str) -> _Reading:
-        text, notes = _bounded(text, self.max_chars)
-        sentences = split_sentences(text)
-        tokens = tokenize(text, sentences)
-        language = detect(tokens.words, text)
+    def _read_many(self, texts: Sequence[str]) -> list[_Reading]:
+        """Each text split, its language found (py3langid once for the batch), its rules
+        matched."""
+        parts = []
+        for text in texts:
+            text, notes = _bounded(text, self.max_chars)
+            sentences = split_sentences(text)
+            parts.append((text, notes, sentences, tokenize(text, sentences)))
+        languages = detect_many([(tokens.words, text) for text, _, _, tokens in parts])
+        return [
+            self._read(*part, language) for part, language in zip(parts, languages, strict=True)
+        ]
+
+    def _read(
+        self,
+        text: str,
+        notes: tuple[str, ...],
+        sentences: list[Sentence],
+        tokens: Tokens,
+        language: str,
+    ) -> _Reading:
         rules = self.rules.rules_for(language)
         found = find_terms(rules, tokens)
         holding = Holding(rules, found)

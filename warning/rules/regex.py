@@ -6,9 +6,9 @@ A pattern's match counts only where it starts and ends on word edges within one 
 so a pattern is tried only at the start of a word. Most patterns start with a literal word
 or a choice of them ("\\b(burned|torched) ..."); the literal beginnings that every match must
 have are read from the pattern once, and the pattern is tried only at the words that begin
-with one of them (the report's words are grouped by their first PREFIX letters once, and each
-group meets only the patterns that may begin with those letters). A pattern that may begin
-with anything is tried at every word.
+with one of them (each word's first PREFIX letters are looked up once, and the word meets only
+the patterns that may begin with those letters; the patterns of a beginning are remembered).
+A pattern that may begin with anything is tried at every word.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]"
 MAX_REGEX = 200
 PREFIX = 3  # letters of a literal beginning read from a pattern
 MAX_BEGINNINGS = 64  # more alternatives than this: the pattern is tried at every word
+PREFIXES_KEPT = 50_000  # word beginnings whose patterns are remembered
 DIGIT = "\x00\\d"  # the beginning "any decimal digit" (no literal of a rule holds a NUL)
 
 
@@ -141,6 +142,7 @@ class RegexSet:
                 else:
                     self.by_beginning[beginning].append(number)
         self.lengths = sorted({len(b) for b in self.by_beginning})
+        self._numbers_at: dict[str, tuple[int, ...]] = {}  # word beginning -> patterns
 
     def spans(self, tokens: Tokens) -> Iterator[tuple[int, Span]]:
         """(term id, token span) of every match in `tokens`; each pattern is tried only at the
@@ -151,22 +153,30 @@ class RegexSet:
 
     def _candidates(self, tokens: Tokens) -> dict[int, Sequence[int]]:
         """Regex number -> the words, in order, where it may match."""
-        text = tokens.text
-        words_by_start: dict[str, list[int]] = defaultdict(list)
-        for i, start in enumerate(tokens.starts):
-            words_by_start[text[start : start + PREFIX]].append(i)
+        text, numbers_at = tokens.text, self._numbers_at
         found: dict[int, list[int]] = defaultdict(list)
-        for start, words in words_by_start.items():
-            for length in self.lengths:
-                for number in self.by_beginning.get(start[:length], ()):
-                    found[number].extend(words)
-            if start[:1].isdecimal():  # what \d matches
-                for number in self.on_digit:
-                    found[number].extend(words)
-        candidates: dict[int, Sequence[int]] = {n: sorted(set(w)) for n, w in found.items()}
+        for i, start in enumerate(tokens.starts):
+            prefix = text[start : start + PREFIX]
+            numbers = numbers_at.get(prefix)
+            if numbers is None:
+                numbers = self._numbers_for(prefix)
+            for number in numbers:
+                found[number].append(i)
+        candidates: dict[int, Sequence[int]] = dict(found)
         for number in self.anywhere:
             candidates[number] = range(len(tokens))
         return candidates
+
+    def _numbers_for(self, prefix: str) -> tuple[int, ...]:
+        """The patterns (by number) that may begin at a word beginning with `prefix`,
+        remembered (up to PREFIXES_KEPT word beginnings, then forgotten all at once)."""
+        numbers = {n for length in self.lengths for n in self.by_beginning.get(prefix[:length], ())}
+        if prefix[:1].isdecimal():  # what \d matches
+            numbers.update(self.on_digit)
+        if len(self._numbers_at) >= PREFIXES_KEPT:
+            self._numbers_at.clear()
+        self._numbers_at[prefix] = found = tuple(sorted(numbers))
+        return found
 
 
 def _class_member(kind, value) -> Partial | None:
