@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -159,3 +160,31 @@ def test_check_says_when_the_thresholds_were_chosen_for_other_examples(tmp_path:
     (folder / "siege.txt").write_text((SHIPPED / "siege.txt").read_text())
     result = CliRunner().invoke(app, ["check", "--config", str(config)])
     assert "thresholds.yaml" not in result.output
+
+
+def test_eval_reads_a_csv_tune_set_with_map_skip_and_text(tmp_path: Path) -> None:
+    """A CSV labelled history (an NGO's own) sets thresholds as a JSONL set does: --map
+    names the 0/1 column, --text the text column, --skip the rows left out."""
+    folder = tmp_path / "examples"
+    shutil.copytree(SHIPPED, folder, ignore=shutil.ignore_patterns("CARD.md", "thresholds.yaml"))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"classifier: {{path: {folder}, cache: {tmp_path / 'cache'}}}\n")
+    jsonl = [json.loads(line) for line in _labelled(tmp_path / "set.jsonl", 40).open()]
+    rows = [(i["id"], i["text"], i["labels"]["displacement"], "1") for i in jsonl]
+    rows.append(("skipped-0", "A row the --skip option leaves out.", 1, "2"))  # a tune id
+    with (tmp_path / "history.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "body", "moved", "related"])
+        writer.writerows(rows)
+    command = ["classifier", "eval", "--folds", "2", "--tune", str(tmp_path / "history.csv")]
+    bare = CliRunner().invoke(app, [*command, "--config", str(config)])
+    assert bare.exit_code == 2
+    assert "history.csv: a CSV needs --map COLUMN=SIGNAL" in bare.output
+    assert not (folder / "thresholds.yaml").exists()
+    options = ["--map", "moved=displacement", "--text", "body", "--skip", "related=2"]
+    result = CliRunner().invoke(app, [*command, *options, "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    thresholds = load_thresholds(folder)
+    assert thresholds is not None and set(thresholds.values) == {"displacement"}
+    tune = sum(split_of(f"item-{n}") == "tune" for n in range(40))
+    assert f"`history.csv` ({tune})" in (folder / "CARD.md").read_text()  # skipped row out

@@ -20,9 +20,10 @@ from warning.card import (
     write_thresholds,
 )
 from warning.classifier import SHIPPED, Examples, SignalQuality, cross_validate, load_examples
+from warning.cli_eval import MapOption, SkipOption, TextOption, read_set
 from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
 from warning.evaluation import reliability_bins
-from warning.labelled import LabelledSet, read_labelled
+from warning.labelled import LabelledSet
 from warning.score import Assessment, Scorer
 from warning.yamlio import InputError
 
@@ -38,6 +39,9 @@ def classifier_eval(
             "it, CARD.md and thresholds.yaml are written beside the examples.",
         ),
     ] = None,
+    maps: MapOption = None,
+    text_column: TextOption = None,
+    skips: SkipOption = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Cross-validated precision, recall and F1 per signal; with --tune, thresholds and the
@@ -45,9 +49,15 @@ def classifier_eval(
     settings = settings_from(config)
     try:
         examples = load_examples(settings.classifier.path, settings.classifier.extra)
-        sets = [read_labelled(path, None, None, None, []) for path in tune or []]
     except InputError as exc:
         fail(exc.messages)
+    # --map, --text and --skip read a CSV set; a JSONL set is read with its own labels
+    sets = [
+        read_set(path, None, maps, text_column, skips)
+        if path.suffix.lower() == ".csv"
+        else read_set(path, None, None, None, None)
+        for path in tune or []
+    ]
     quality = cross_validate(examples, folds)
     table = Table("signal", "positives", "precision", "recall", "F1")
     for q in quality:

@@ -17,25 +17,27 @@ from warning.labelled import LabelledSet, read_labelled
 from warning.score import Assessment, Scorer
 from warning.yamlio import InputError
 
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="COLUMN=SIGNAL: a 0/1 column (or JSONL label) that labels SIGNAL."),
+]
+TextOption = Annotated[
+    str | None, typer.Option("--text", help="The CSV's text column (default: text or message).")
+]
+SkipOption = Annotated[
+    list[str] | None,
+    typer.Option("--skip", help="COLUMN=VALUE: leave out CSV rows with that value."),
+]
+
 
 def eval_command(
     path: Annotated[Path, typer.Argument(help="A labelled set: JSONL or CSV.")],
     form: Annotated[
         str | None, typer.Option("--format", help="jsonl or csv (default: from the suffix).")
     ] = None,
-    maps: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map", help="COLUMN=SIGNAL: a 0/1 column (or JSONL label) that labels SIGNAL."
-        ),
-    ] = None,
-    text_column: Annotated[
-        str | None, typer.Option("--text", help="The CSV's text column (default: text or message).")
-    ] = None,
-    skips: Annotated[
-        list[str] | None,
-        typer.Option("--skip", help="COLUMN=VALUE: leave out CSV rows with that value."),
-    ] = None,
+    maps: MapOption = None,
+    text_column: TextOption = None,
+    skips: SkipOption = None,
     split: Annotated[
         str | None, typer.Option(help="Only the 'tune' or the 'holdout' items (by id hash).")
     ] = None,
@@ -49,18 +51,29 @@ def eval_command(
     all-negative items, a reliability table, and the worst misses and false alarms."""
     if split not in (None, "tune", "holdout"):
         fail([f"--split {split!r}: 'tune' or 'holdout'"])
-    try:
-        labelled = read_labelled(
-            path, form, _pairs(maps, "--map"), text_column, list(_pairs(skips, "--skip").items())
-        ).only(split)
-    except InputError as exc:
-        fail(exc.messages)
+    labelled = read_set(path, form, maps, text_column, skips).only(split)
     scorer = scorer_for(settings_from(config))
     result = evaluate(labelled, _scored(scorer, labelled, show=not as_json), misses)
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         _print(result)
+
+
+def read_set(
+    path: Path,
+    form: str | None,
+    maps: list[str] | None,
+    text_column: str | None,
+    skips: list[str] | None,
+) -> LabelledSet:
+    """The labelled set in `path` as the --map, --text and --skip options say, or a clear
+    error (file and line) and exit 2."""
+    mapping, skipped = _pairs(maps, "--map"), list(_pairs(skips, "--skip").items())
+    try:
+        return read_labelled(path, form, mapping, text_column, skipped)
+    except InputError as exc:
+        fail(exc.messages)
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
