@@ -88,3 +88,30 @@ def test_a_batch_finds_what_py3langid_finds_one_text_at_a_time() -> None:
     assert language.detect_many([(words_of(t), t) for t in texts]) == expected
     assert [language.detect(words_of(t), t) for t in texts] == expected
     assert {"pt", "it", "es", "und", "en"} <= set(expected)
+
+
+def test_the_array_walk_counts_what_py3langids_byte_walk_counts() -> None:
+    """The automaton's state depends on the last NGRAM_BYTES bytes only: counting by array
+    steps gives py3langid's own feature counts, in every script (4-byte characters too)."""
+    from py3langid.langid import visit_counts
+
+    identifier = py3langid.langid._get_identifier()
+    samples = [
+        "Gunmen attacked the village; 2,000 fled.",
+        "Des hommes armés ont attaqué le village.",
+        "هاجم مسلحون القرية",
+        "Вооруженные люди",
+        "武装分子袭击了村庄",
+        "村が襲われたということです。",  # n-grams of 6 bytes
+        "flood \U0001f30a\U0001f3e0 families \U0001f6b6 fled",
+        "",
+        "a",
+        "x" * 500,
+    ]
+    encoded = [identifier._encode(s) for s in samples]
+    counts = language._feature_counts(identifier, encoded).toarray()
+    walk = (identifier.tk_nextmove, identifier._rowbase, identifier.tk_output)
+    for row, data in zip(counts, encoded, strict=True):
+        expected = visit_counts(*walk, data) or {}
+        assert {int(f): int(row[f]) for f in row.nonzero()[0]} == dict(expected)
+    assert counts.sum() > 100

@@ -4,9 +4,12 @@ Function words tell the four languages the rule pack is written in (en, fr, es, 
 in a few microseconds. Only when they do not clearly point to one of them (another
 language, a short or odd text) is py3langid asked, on the first LANGUAGE_SAMPLE characters:
 its byte-level walk and scoring cost 0.1-0.3 ms, as much as the rest of scoring a short
-report. A batch of texts (the daemon scores the reports waiting in the store together) has
-py3langid's naive Bayes scoring done once, as one sparse matrix product, for all of its
-undecided texts: the same languages, about 40% less time per text. `bench/language_bench.py`
+report. A batch of texts (the daemon scores the reports waiting in the store together) is given
+to py3langid's model with array operations: its byte walk (an Aho-Corasick automaton over
+n-grams of at most NGRAM_BYTES bytes, so the state after a byte depends on the last
+NGRAM_BYTES bytes alone) as NGRAM_BYTES steps over every byte at once, its naive Bayes sum
+as one sparse matrix product: the same languages (tests/test_language.py), about a third of
+the time per text. `bench/language_bench.py`
 measures how often function words and py3langid agree, and the time of each way.
 """
 
@@ -14,14 +17,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
 from itertools import chain
 
 import numpy as np
 import py3langid
-from py3langid.langid import RAW_FLOOR, visit_counts
+from py3langid.langid import RAW_FLOOR
 from scipy.sparse import csr_matrix
 
 LANGUAGE_SAMPLE = 400  # characters given to py3langid
+NGRAM_BYTES = 6  # py3langid 0.4's features: byte n-grams of at most 6 bytes (its automaton's depth)
 BATCH_FROM = 4  # texts: fewer are given to py3langid one at a time (bench/language_bench.py)
 WORDS_READ = 60  # the first words of the text are enough
 MIN_HITS = 3
@@ -88,17 +93,17 @@ def decided(words: tuple[str, ...]) -> str | None:
 
 def _py3langid(texts: list[str]) -> list[str]:
     """py3langid's language of each text's first LANGUAGE_SAMPLE characters, as its
-    `classify` gives it; from BATCH_FROM texts on, the naive Bayes sum is one array
-    operation for all of them."""
+    `classify` gives it; from BATCH_FROM texts on, read with array operations for all of
+    them at once (its byte walk and its naive Bayes sum)."""
     if len(texts) < BATCH_FROM:
         return [_classify(text) for text in texts]
     identifier = py3langid.langid._get_identifier()
-    walk = (identifier.tk_nextmove, identifier._rowbase, identifier.tk_output)
-    visits = [visit_counts(*walk, identifier._encode(_sample(text))) for text in texts]
-    scores = iter(_scores(identifier, [v for v in visits if v]) if any(visits) else ())
+    counts = _feature_counts(identifier, [identifier._encode(_sample(t)) for t in texts])
+    read = np.diff(counts.indptr) > 0
+    scores = iter(_scores(identifier, counts[read]) if read.any() else ())
     languages = []
-    for text, visit in zip(texts, visits, strict=True):
-        if visit:
+    for text, has_features in zip(texts, read, strict=True):
+        if has_features:
             found = identifier.nb_classes[int(next(scores).argmax())]
             languages.append(READ_AS.get(found, found))
         else:  # an empty text, or one without a feature: py3langid's own rule
@@ -116,15 +121,46 @@ def _sample(text: str) -> str:
     return text[:LANGUAGE_SAMPLE].strip()
 
 
-def _scores(identifier, visits: list[Counter]) -> np.ndarray:
+def _feature_counts(identifier, samples: list[bytes]) -> csr_matrix:
+    """texts x features: how often each of py3langid's byte n-gram features occurs in each
+    sample, as its `visit_counts` walk counts them. The walk is an Aho-Corasick automaton
+    over n-grams of at most NGRAM_BYTES bytes, so its state after a byte is the state
+    reached from the start over the last NGRAM_BYTES bytes alone: NGRAM_BYTES array steps
+    over every byte of every sample at once, instead of one Python step per byte."""
+    moves, rows, outputs = _automaton(identifier)
+    data = np.frombuffer(b"".join(samples), dtype=np.uint8).astype(np.intp)
+    lengths = np.array([len(sample) for sample in samples], dtype=np.intp)
+    owner = np.repeat(np.arange(len(samples)), lengths)
+    offset = np.arange(len(data)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    state = np.zeros(len(data), dtype=np.intp)
+    for back in range(NGRAM_BYTES - 1, -1, -1):  # the byte `back` places before each byte
+        inside = offset >= back
+        byte = data[np.where(inside, np.arange(len(data)) - back, 0)]
+        state = np.where(inside, moves[rows[state] + byte], state)
+    feature = outputs[state]
+    kept = feature >= 0
+    shape = (len(samples), len(identifier.nb_ptc))
+    return csr_matrix((np.ones(int(kept.sum()), np.float32), (owner[kept], feature[kept])), shape)
+
+
+@cache
+def _automaton(identifier) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.frombuffer(identifier.tk_nextmove, dtype=np.uint32),  # a view: 9.8 M moves
+        np.asarray(identifier._rowbase, dtype=np.intp),
+        np.asarray(identifier.tk_output, dtype=np.intp),
+    )
+
+
+def _scores(identifier, counts: csr_matrix) -> np.ndarray:
     """Naive Bayes log scores (texts x languages), as py3langid's `_decide` computes them
     one text at a time: log(1 + count) times each feature's row, plus the prior, and each
     language that has two columns scored by the better of them."""
-    index = np.fromiter(chain.from_iterable(visits), dtype=np.intp)
-    counts = np.fromiter(chain.from_iterable(v.values() for v in visits), dtype=np.float32)
-    features, column = np.unique(index, return_inverse=True)
-    starts = np.cumsum([0] + [len(v) for v in visits], dtype=np.intp)
-    weights = csr_matrix((np.log1p(counts), column, starts), (len(visits), len(features)))
+    features = np.unique(counts.indices)
+    column = np.searchsorted(features, counts.indices)
+    weights = csr_matrix(
+        (np.log1p(counts.data), column, counts.indptr), (counts.shape[0], len(features))
+    )
     scores = weights @ identifier.nb_ptc[features].astype(np.float32) + identifier.nb_pc
     for first, second in identifier._alias_pairs:
         scores[:, first] = np.maximum(scores[:, first], scores[:, second])
