@@ -44,7 +44,8 @@ class WordPattern:
 
 @dataclass(frozen=True, slots=True)
 class AnyOf:
-    terms: tuple[int, ...]
+    terms: tuple[int, ...]  # ascending term ids
+    members: frozenset[int] = frozenset()  # the same, for intersecting with a sentence's terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,10 @@ class OneOf:
 
 @dataclass(frozen=True, slots=True)
 class NearTo:
-    terms: tuple[int, ...]
+    terms: tuple[int, ...]  # ascending term ids
     within: int
     ordered: bool = False
+    members: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,8 +282,10 @@ class RuleSet:
             terms = terms_for(condition.any if near is None else near.any, self.language)
             if not terms:
                 return None
-            ids = tuple(self.term_id(term) for term in terms)
-            return AnyOf(ids) if near is None else NearTo(ids, near.within, near.order)
+            ids = tuple(sorted({self.term_id(term) for term in terms}))
+            if near is None:
+                return AnyOf(ids, frozenset(ids))
+            return NearTo(ids, near.within, near.order, frozenset(ids))
         parts = [self._compile(part, first=i == 0) for i, part in enumerate(condition.all or [])]
         return None if any(p is None for p in parts) else AllOf(tuple(parts))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from itertools import accumulate
 
@@ -321,14 +322,14 @@ def cause_sentences(rules: RuleSet, found: dict[int, Hits]) -> dict[str, dict[st
 def evaluate(condition: Compiled, hits: Hits, anchor: list[Span]) -> list[Span] | None:
     """The spans that satisfy `condition` in one sentence, or None if it does not hold."""
     if isinstance(condition, AnyOf):
-        spans = [span for term in condition.terms for span in hits.get(term, ())]
+        spans = [span for term in _present(condition, hits) for span in hits[term]]
         return spans or None
     if isinstance(condition, NearTo):
         near = Anchors(anchor)
         spans = [
             span
-            for term in condition.terms
-            for span in hits.get(term, ())
+            for term in _present(condition, hits)
+            for span in hits[term]
             if near.holds(span, condition.within, condition.ordered)
         ]
         return spans or None
@@ -345,6 +346,15 @@ def evaluate(condition: Compiled, hits: Hits, anchor: list[Span]) -> list[Span] 
         spans = [span for found in held if found for span in found]
         return spans or None
     return _evaluate_all(condition, hits)
+
+
+def _present(condition: AnyOf | NearTo, hits: Hits) -> Iterable[int]:
+    """The condition's terms found in `hits`, in ascending id order: the condition's list
+    is walked when it is the shorter, else the found terms (a sentence holds a few terms,
+    a condition up to hundreds)."""
+    if len(condition.terms) <= len(hits):
+        return [term for term in condition.terms if term in hits]
+    return sorted(condition.members.intersection(hits))
 
 
 class Anchors:
