@@ -244,3 +244,21 @@ def test_names_are_looked_up_only_after_a_known_first_word(gazetteer: Gazetteer)
     brute._name_size = every_size  # type: ignore[method-assign]
     assert shortcut == [brute._mentions(text) for text in texts]
     assert sum(map(len, shortcut)) > 500
+
+
+def test_three_places_of_one_country_name_it_when_the_report_does_not(
+    gazetteer: Gazetteer,
+) -> None:
+    """A cyclone report names Pebane, Zambezia, Nampula and Quelimane but not Mozambique:
+    small towns alone are not trusted, but three or more places that all lie in one country
+    (and in no other as many) name it. Two are not enough."""
+    text = (
+        "The cyclone came ashore near the coastal town of Pebane on Sunday. About 14,000 "
+        "people spent the night in centres in Zambezia and Nampula provinces, and teams "
+        "were due to leave Quelimane."
+    )
+    main = main_place(places_in(gazetteer, text))
+    assert main.country == "MZ", places_in(gazetteer, text)
+    assert "Pebane" in main.towns
+    two = "The cyclone came ashore near the coastal town of Pebane, then moved on to Quelimane."
+    assert main_place(places_in(gazetteer, two)).country == ""

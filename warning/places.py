@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +33,7 @@ CAPITALISED = re.compile(
 )
 ARABIC = re.compile(rf"{_ARABIC_WORD}(?:\s+{_ARABIC_WORD})*")
 WORDS_PER_NAME = 4
+IMPLIED_BY = 3  # distinct places of one country that name it when the report does not
 _BEFORE = 80  # characters before a name read for a cue, within its sentence
 # "fled from Mariupol", "fighting in [Myanmar's] Kayin State": where people flee from.
 # "fled ... into Thailand", "crossed into [Thailand's] Tak", "refugees in Chad": where they went.
@@ -93,7 +94,7 @@ class Gazetteer:
         mentions = self._mentions(text)
         countries = {
             e.country for entries, _, _ in mentions for e in entries if e.kind == "country"
-        }
+        } or _implied_country(mentions)
         kept = []
         for entries, start, surface in mentions:
             entry = _best(entries, countries)
@@ -173,6 +174,22 @@ def _best(entries: list[Entry], countries: set[str]) -> Entry:
         entries,
         key=lambda e: (e.kind == "country", e.country in countries, e.listed, e.population),
     )
+
+
+def _implied_country(mentions: list[Mention]) -> set[str]:
+    """When a report names no country: the one country that IMPLIED_BY distinct places of
+    the report (towns or regions, by surface) all may lie in, and no other country as many
+    ("landfall near Pebane ... centres in Zambezia and Nampula" is in Mozambique)."""
+    names_in: dict[str, set[str]] = defaultdict(set)
+    for entries, _, surface in mentions:
+        for country in {e.country for e in entries if e.country}:
+            names_in[country].add(fold(surface))
+    ranked = sorted((len(names), country) for country, names in names_in.items())
+    if not ranked or ranked[-1][0] < IMPLIED_BY:
+        return set()
+    if len(ranked) > 1 and ranked[-2][0] == ranked[-1][0]:
+        return set()
+    return {ranked[-1][1]}
 
 
 def _plausible(entry: Entry, countries: set[str]) -> bool:
