@@ -32,7 +32,6 @@ CARD_FILE = "CARD.md"
 # careful, never bolder, since near-misses unlike the tune items would pay for it), then
 # closer to certainty, where calibrated probabilities of strongly worded text lie.
 GRID = (*(t / 100 for t in range(91, 100)), 0.995, 0.999)
-LOWEST, HIGHEST = GRID[0], GRID[-1]
 FIRES_AT = 0.5  # alerts.threshold's default: the score at which a signal fires
 
 KNOWN_FAILURES = """\

@@ -16,8 +16,9 @@ Pure functions; `events.py` asks them about the event's latest reports.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from warning.gazetteer_data import fold
 
 MIN_SHARED = 8
 MIN_SHARE = 0.6
@@ -49,7 +50,7 @@ def facts(text: str) -> tuple[str, ...]:
             if token[0].isdigit():
                 found.append(token.replace(",", "").rstrip("."))
             elif i and token[0].isupper():
-                found.append(_fold(token))
+                found.append(fold(token))
             if len(found) >= MAX_FACTS:
                 return tuple(found)
     return tuple(found)
@@ -81,8 +82,3 @@ def in_order(a: tuple[str, ...], b: tuple[str, ...]) -> int:
             current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
         previous = current
     return previous[-1]
-
-
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()

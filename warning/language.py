@@ -9,8 +9,8 @@ to py3langid's model with array operations: its byte walk (an Aho-Corasick autom
 n-grams of at most NGRAM_BYTES bytes, so the state after a byte depends on the last
 NGRAM_BYTES bytes alone) as NGRAM_BYTES steps over every byte at once, its naive Bayes sum
 as one sparse matrix product: the same languages (tests/test_language.py), about a third of
-the time per text. `bench/language_bench.py`
-measures how often function words and py3langid agree, and the time of each way.
+the time per text. `bench/language_bench.py` measures how often function words and
+py3langid agree, and the time of each way.
 """
 
 from __future__ import annotations
@@ -73,10 +73,9 @@ def detect_many(texts: Sequence[tuple[tuple[str, ...], str]]) -> list[str]:
     """`detect` for each (words, text): the texts the function words do not decide are
     given to py3langid together, so that its scoring step runs once for all of them."""
     found = [decided(words) for words, _ in texts]
-    asked = [i for i, language in enumerate(found) if language is None]
-    for i, language in zip(asked, _py3langid([texts[i][1] for i in asked]), strict=True):
-        found[i] = language
-    return found  # type: ignore[return-value]  # every None was filled
+    undecided = [text for (_, text), language in zip(texts, found, strict=True) if not language]
+    asked = iter(_py3langid(undecided))
+    return [language or next(asked) for language in found]
 
 
 def decided(words: tuple[str, ...]) -> str | None:
@@ -131,11 +130,12 @@ def _feature_counts(identifier, samples: list[bytes]) -> csr_matrix:
     data = np.frombuffer(b"".join(samples), dtype=np.uint8).astype(np.intp)
     lengths = np.array([len(sample) for sample in samples], dtype=np.intp)
     owner = np.repeat(np.arange(len(samples)), lengths)
-    offset = np.arange(len(data)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    position = np.arange(len(data))
+    offset = position - np.repeat(np.cumsum(lengths) - lengths, lengths)
     state = np.zeros(len(data), dtype=np.intp)
     for back in range(NGRAM_BYTES - 1, -1, -1):  # the byte `back` places before each byte
         inside = offset >= back
-        byte = data[np.where(inside, np.arange(len(data)) - back, 0)]
+        byte = data[np.where(inside, position - back, 0)]
         state = np.where(inside, moves[rows[state] + byte], state)
     feature = outputs[state]
     kept = feature >= 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -180,16 +180,15 @@ def _implied_country(mentions: list[Mention]) -> set[str]:
     """When a report names no country: the one country that IMPLIED_BY distinct places of
     the report (towns or regions, by surface) all may lie in, and no other country as many
     ("landfall near Pebane ... centres in Zambezia and Nampula" is in Mozambique)."""
-    names_in: dict[str, set[str]] = defaultdict(set)
-    for entries, _, surface in mentions:
-        for country in {e.country for e in entries if e.country}:
-            names_in[country].add(fold(surface))
-    ranked = sorted((len(names), country) for country, names in names_in.items())
-    if not ranked or ranked[-1][0] < IMPLIED_BY:
+    names = {(e.country, fold(surface)) for entries, _, surface in mentions for e in entries}
+    ranked = Counter(country for country, _ in names if country).most_common(2)
+    if (
+        not ranked
+        or ranked[0][1] < IMPLIED_BY
+        or (len(ranked) > 1 and ranked[1][1] == ranked[0][1])
+    ):
         return set()
-    if len(ranked) > 1 and ranked[-2][0] == ranked[-1][0]:
-        return set()
-    return {ranked[-1][1]}
+    return {ranked[0][0]}
 
 
 def _plausible(entry: Entry, countries: set[str]) -> bool:

@@ -45,7 +45,10 @@ class WordPattern:
 @dataclass(frozen=True, slots=True)
 class AnyOf:
     terms: tuple[int, ...]  # ascending term ids
-    members: frozenset[int] = frozenset()  # the same, for intersecting with a sentence's terms
+    members: frozenset[int] = field(init=False)  # the same, to intersect with a sentence's
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "members", frozenset(self.terms))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,10 @@ class NearTo:
     terms: tuple[int, ...]  # ascending term ids
     within: int
     ordered: bool = False
-    members: frozenset[int] = frozenset()
+    members: frozenset[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "members", frozenset(self.terms))
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,9 +289,7 @@ class RuleSet:
             if not terms:
                 return None
             ids = tuple(sorted({self.term_id(term) for term in terms}))
-            if near is None:
-                return AnyOf(ids, frozenset(ids))
-            return NearTo(ids, near.within, near.order, frozenset(ids))
+            return AnyOf(ids) if near is None else NearTo(ids, near.within, near.order)
         parts = [self._compile(part, first=i == 0) for i, part in enumerate(condition.all or [])]
         return None if any(p is None for p in parts) else AllOf(tuple(parts))
 
