@@ -42,6 +42,12 @@ def test_keys_match_across_spellings() -> None:
     assert shared({key("Dinangourou")}, {key("Dinangorou")})
     assert not shared({key("Kutum")}, {key("Dilling")})
     assert not shared({"bor"}, {"bol"})  # short names match only exactly
+    # transliterations differ in a vowel: one vowel may differ, not a consonant or two vowels
+    assert shared({key("Kutum")}, {key("Kotum")})
+    assert shared({key("Bunia")}, {key("Bunea")})
+    assert not shared({key("Kutum")}, {key("Kutun")})
+    assert not shared({key("Kutum")}, {key("Kotim")})
+    assert not shared({"wau"}, {"wai"})
 
 
 FIRST = (
@@ -79,6 +85,30 @@ def test_a_village_the_gazetteer_lacks_joins_one_event(tmp_path: Path, scorer) -
     assert len(alerts) == 2, alerts
     assert alerts[0] == (1, 1, "Report d")  # the other village: an event of its own
     assert alerts[1][:2] == (3, 2)  # a, b and the light copy c, which adds no source
+
+
+NAMED = (
+    "Paramilitary fighters seized Kutum in Sudan's North Darfur on Monday; residents said "
+    "gunmen killed at least 40 civilians and thousands of people fled the town."
+)
+UNNAMED = (  # no country, no place the gazetteer knows, the town spelt another way
+    "The first families from Kotum reached a relief camp on Tuesday after walking all night; "
+    "they said the paramilitary force had shelled the town and held it by Monday, and that "
+    "thousands more had fled on foot."
+)
+
+
+def test_a_report_naming_no_country_joins_the_event_of_its_town(tmp_path: Path, scorer) -> None:  # noqa: ANN001
+    settings = load_settings(write_config(tmp_path))
+    service = Service(settings, Store(settings.database.url), scorer, Notifier(settings))
+    assert scorer.score(UNNAMED).main.country == ""
+    for ref, text in [("named", NAMED), ("unnamed", UNNAMED)]:
+        service.intake("test", [Incoming(ref, f"Report {ref}", text)])
+        service.score_pending()
+    alerts = [r.alert for r in service.store.alert_log()]
+    assert len(alerts) == 1, [a.title for a in alerts]
+    assert (alerts[0].reports, alerts[0].sources) == (2, 2)
+    assert alerts[0].place.startswith("Sudan")
 
 
 KAYA = (

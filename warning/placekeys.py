@@ -7,7 +7,8 @@ sentence, the headline or the lead gives after a locative word ("in Désarmes", 
 Bule", "the village of Dinangourou", "residents of Pinga", "à Pinga", "en el municipio de
 Argelia"). Keys are folded (no accents, no case, no spaces or hyphens: "Kyauk Taw" =
 "Kyauktaw"); two keys match when equal or nearly so (one letter in ten may differ:
-"Kostiantynivka" ~ "Kostyantynivka"). Pure.
+"Kostiantynivka" ~ "Kostyantynivka"), or when they differ in one vowel only, as
+transliterations of one name do ("Kutum" ~ "Kotum", "Bunia" ~ "Bunea"). Pure.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from warning.score import Assessment
 
 SIMILAR = 0.85  # difflib ratio at or above which two keys name the same place
 MIN_KEY = 4  # shorter keys ("Ali", "Bor") match only exactly
+MIN_VOWEL_VARIANT = 5  # letters: "Bor"/"Bar", "Wau"/"Wai" stay apart
+VOWELS = frozenset("aeiouy")
 _NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+){0,2}"
 _BEFORE = (
     r"in|at|near|outside|around|from|into|"
@@ -80,10 +83,20 @@ def key(name: str) -> str:
 def shared(ours: Iterable[str], theirs: Iterable[str]) -> bool:
     """Whether a key of `ours` names the same place as a key of `theirs`."""
     theirs = list(theirs)
-    for a in ours:
-        for b in theirs:
-            if a == b or (
-                min(len(a), len(b)) >= MIN_KEY and SequenceMatcher(None, a, b).ratio() >= SIMILAR
-            ):
-                return True
-    return False
+    return any(same_place(a, b) for a in ours for b in theirs)
+
+
+def same_place(a: str, b: str) -> bool:
+    """Whether keys `a` and `b` name one place (see the module's note)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < MIN_KEY:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= SIMILAR or _vowel_variant(a, b)
+
+
+def _vowel_variant(a: str, b: str) -> bool:
+    if len(a) != len(b) or len(a) < MIN_VOWEL_VARIANT:
+        return False
+    differ = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(differ) == 1 and set(differ[0]) <= VOWELS

@@ -104,7 +104,7 @@ def quantities(tokens: Tokens) -> list[Quantity]:
     words = tokens.words
     found, i = [], 0
     while i < len(words):
-        if not (words[i][0].isdigit() or words[i] in STARTERS):  # what _read can start on
+        if not _may_start(words[i]):
             i += 1
             continue
         quantity = _read(words, i)
@@ -118,7 +118,12 @@ def quantities(tokens: Tokens) -> list[Quantity]:
 
 def quantity_at(tokens: Tokens, i: int) -> Quantity | None:
     """The number that starts at token `i`, if one does."""
-    return _read(tokens.words, i)
+    return _read(tokens.words, i) if _may_start(tokens.words[i]) else None
+
+
+def _may_start(word: str) -> bool:
+    """Whether `_read` can find a number starting with `word` (most words: no)."""
+    return word[0].isdigit() or word in STARTERS
 
 
 def _read(words: tuple[str, ...], i: int) -> Quantity | None:

@@ -156,6 +156,9 @@ class Scorer:
     # per signal, from the thresholds chosen on tune (card.py); others take classifier_weight
     classifier_weights: dict[str, float] = field(default_factory=dict)
     max_chars: int = 1_000_000  # a longer text is scored on its beginning, and says so
+    _severities: dict[frozenset[str], tuple[Severity, str]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def score(self, text: str) -> Assessment:
         return next(self.score_many([text]))
@@ -224,8 +227,12 @@ class Scorer:
     ) -> tuple[tuple[SignalResult, ...], tuple[SignalScore, ...]]:
         """The signals that fired, strongest first, and every signal's score."""
         results, scores = [], []
+        by_signal: dict[str, list[RuleMatch]] = {}
+        for match in reading.matches:
+            if match.factor > 0:
+                by_signal.setdefault(match.rule.signal, []).append(match)
         for name, signal in self.rules.signals.items():
-            own = [m for m in reading.matches if m.rule.signal == name and m.factor > 0]
+            own = by_signal.get(name, [])
             strongest: dict[str, float] = {}
             for match in own:
                 strongest[match.rule.id] = max(strongest.get(match.rule.id, 0.0), match.weight)
@@ -260,11 +267,14 @@ class Scorer:
         return tuple(results), tuple(scores)
 
     def _severity(self, fired: set[str]) -> tuple[Severity, str]:
-        best, why = Severity.none, ""
-        for entry in self.rules.severity:
-            if entry.level.rank > best.rank and entry.when.holds(fired):
-                best, why = entry.level, entry.why
-        return best, why
+        key = frozenset(fired)  # a few sets of signals recur: each is read once
+        if key not in self._severities:
+            best, why = Severity.none, ""
+            for entry in self.rules.severity:
+                if entry.level.rank > best.rank and entry.when.holds(fired):
+                    best, why = entry.level, entry.why
+            self._severities[key] = (best, why)
+        return self._severities[key]
 
 
 def _hits(

@@ -214,13 +214,13 @@ class Store:
 
     def recent_events(self, country: str, since: datetime) -> list[EventView]:
         """Events about `country`, or about no known country, updated since `since`, latest
-        first."""
+        first; every event updated since then when `country` is "" (a report that names no
+        country may be about any)."""
         with Session(self.engine) as session:
-            query = (
-                select(Event.id, Event.places, Event.signals)
-                .where(Event.country.in_([country, ""]), Event.updated_at >= since)
-                .order_by(Event.updated_at.desc())
-            )
+            query = select(Event.id, Event.places, Event.signals).where(Event.updated_at >= since)
+            if country:
+                query = query.where(Event.country.in_([country, ""]))
+            query = query.order_by(Event.updated_at.desc())
             return [
                 EventView(eid, frozenset(filter(None, places.split("|"))),
                           frozenset(filter(None, signals.split(","))))

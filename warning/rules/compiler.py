@@ -148,6 +148,7 @@ class RuleSet:
     contexts: list[CompiledContext] = field(default_factory=list)
     causes: list[CompiledCause] = field(default_factory=list)
     report_rules: list[int] = field(default_factory=list)  # rules with scope: report
+    signals: set[str] = field(default_factory=set)  # the signals of `rules`
     regexes: list[RegexTerm] = field(default_factory=list)
     counts: bool = False  # some rule has a `count` condition: numbers must be read
     language: str = "en"
@@ -227,6 +228,7 @@ class RuleSet:
                 vetoes,
             )
         )
+        self.signals.add(signal)
         if rule.scope == "report":
             self.report_rules.append(index)
             return True

@@ -282,7 +282,7 @@ def context_factors(
     the sentences some context rule holds in (every one of the `sentences` when a lead
     context holds), so the classifier's votes are weighed as rule hits are. A context
     without `signals` is listed under every signal of the rule set."""
-    every = sorted({rule.signal for rule in rules.rules})
+    every = sorted(rules.signals)
     factors: dict[int, dict[str, float]] = {}
     for sentence in range(sentences) if holding.lead else sorted(holding.found):
         for context in holding.at(sentence):
