@@ -130,17 +130,29 @@ def _feature_counts(identifier, samples: list[bytes]) -> csr_matrix:
     data = np.frombuffer(b"".join(samples), dtype=np.uint8).astype(np.intp)
     lengths = np.array([len(sample) for sample in samples], dtype=np.intp)
     owner = np.repeat(np.arange(len(samples)), lengths)
-    position = np.arange(len(data))
-    offset = position - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    # Every byte walked from the start over the NGRAM_BYTES bytes up to it, as if the samples
+    # were one text; then the first NGRAM_BYTES - 1 bytes of each sample walked again over
+    # its own bytes alone (a walk must not begin in the sample before).
     state = np.zeros(len(data), dtype=np.intp)
-    for back in range(NGRAM_BYTES - 1, -1, -1):  # the byte `back` places before each byte
-        inside = offset >= back
-        byte = data[np.where(inside, position - back, 0)]
-        state = np.where(inside, moves[rows[state] + byte], state)
+    for back in range(NGRAM_BYTES - 1, -1, -1):
+        state[back:] = moves[rows[state[back:]] + data[: len(data) - back]]
+    state[: NGRAM_BYTES - 1] = _walk(moves, rows, data[: NGRAM_BYTES - 1])
+    for start, length in zip(np.cumsum(lengths) - lengths, lengths, strict=True):
+        head = min(int(length), NGRAM_BYTES - 1)
+        state[start : start + head] = _walk(moves, rows, data[start : start + head])
     feature = outputs[state]
     kept = feature >= 0
     shape = (len(samples), len(identifier.nb_ptc))
     return csr_matrix((np.ones(int(kept.sum()), np.float32), (owner[kept], feature[kept])), shape)
+
+
+def _walk(moves: np.ndarray, rows: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """The state after each byte of `data`, walked from the start (a few bytes: in Python)."""
+    states, state = np.zeros(len(data), dtype=np.intp), 0
+    for i, byte in enumerate(data.tolist()):
+        state = int(moves[rows[state] + byte])
+        states[i] = state
+    return states
 
 
 @cache
