@@ -16,6 +16,8 @@ from warning.classifier import SHIPPED, build_pipeline, load_classifier, load_ex
 def test_shipped_examples_meet_the_minimum() -> None:
     examples = load_examples()
     assert set(examples.signals) == {
+        "aid_obstruction",
+        "hate_speech",
         "displacement",
         "siege",
         "comms_blackout",

@@ -1,8 +1,10 @@
 """Neutral reports (sport, business, technology, science, weather, many with near-miss
 wording) must not raise anything above `low` (the acceptance bar). Rules, which analysts
 control, must not fire on any of them at all; the statistical classifier may, on its own,
-lift a single signal to `low` in at most one report in twenty (measured: 1 of 45, a
-hurricane shelter story read as displacement)."""
+lift a single signal to `low` in at most one report in twenty (measured: 2 of 45, a
+hurricane shelter story read as displacement, which the detection issue counts as one, and
+a satellite-internet story about villages "cut off from mobile networks" read as
+comms_blackout)."""
 
 from __future__ import annotations
 

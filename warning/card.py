@@ -45,6 +45,11 @@ KNOWN_FAILURES = """\
   feed: its probabilities overstate the chance that a random report carries a signal.
 - It learns words, not facts: a denial, an anniversary or a film plot in the same words
   scores like the event; the rule pack's context rules, not the classifier, catch those.
+- Its sigmoid is steep (the examples separate well): a bland sentence holding one word
+  that only positives use can score 0.99 or more ("Tourists appeared to be adapting." for
+  hate_speech, where posters "appeared"). The examples in `negative_general.txt` (ordinary
+  news sentences) pull most such sentences down; the thresholds near 1 keep the rest from
+  firing a signal alone, but they still lift a weak rule hit.
 """
 
 
