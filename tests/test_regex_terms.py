@@ -4,13 +4,22 @@ match that trying every word finds, on the shipped pack and real dev-set text.""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from warning.rules.pack import load_pack
-from warning.rules.regex import DIGIT, RegexSet, beginnings, compile_regex, regex_spans
+from warning.rules.regex import (
+    DIGIT,
+    RegexSet,
+    beginnings,
+    compile_regex,
+    regex_spans,
+    years_before,
+)
 from warning.text import split_sentences, tokenize
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data"
@@ -110,3 +119,29 @@ def test_phrases_indexed_by_their_second_word_find_what_trying_each_finds(monkey
             assert as_sets[0] == as_sets[1], (language, text)
             found += len(as_sets[0])
     assert found > 1000
+
+
+def test_past_year_stands_for_the_years_before_this_one():
+    this_year = date.today().year
+    term = compile_regex(0, r"\bin (?:late )?{past_year}\b")
+    text = f"it began in late 1994, in {this_year - 1} and in {this_year}; in {this_year + 1}"
+    found = [m.group() for m in term.pattern.finditer(text)]
+    assert found == ["in late 1994", f"in {this_year - 1}"]
+    assert re.fullmatch(years_before(2026), "2025")
+    assert not re.fullmatch(years_before(2026), "2026")
+    assert not re.fullmatch(years_before(2026), "1799")
+    assert years_before(2030) == r"(?:1[89]\d\d|200\d|201\d|202\d)"
+
+
+DATED = "Production collapsed after fighting reached the state in late 2023."
+CURRENT = "Fighting reached the state on Sunday, residents said."
+
+
+def test_a_sentence_dated_to_a_past_year_is_background(scorer):  # noqa: ANN001
+    dated, current = scorer.score(DATED), scorer.score(CURRENT)
+    assert [s.name for s in current.signals] == ["armed_escalation"]
+    assert dated.signals == ()
+    rules = next(s.rules for s in dated.scores if s.name == "armed_escalation")
+    assert rules == pytest.approx(
+        next(s.rules for s in current.scores if s.name == "armed_escalation") / 2, abs=0.01
+    )

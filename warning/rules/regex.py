@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
@@ -31,6 +32,7 @@ PREFIX = 3  # letters of a literal beginning read from a pattern
 MAX_BEGINNINGS = 64  # more alternatives than this: the pattern is tried at every word
 PREFIXES_KEPT = 50_000  # word beginnings whose patterns are remembered
 DIGIT = "\x00\\d"  # the beginning "any decimal digit" (no literal of a rule holds a NUL)
+PAST_YEAR = "{past_year}"  # in a pattern: any year from 1800 to the one before this one
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,23 @@ def compile_regex(term: int, pattern: str) -> RegexTerm:
             f"regular expression {pattern!r} nests quantifiers or uses a back-reference, "
             "which can take exponential time; rewrite it without"
         )
+    pattern = pattern.replace(PAST_YEAR, years_before(date.today().year))
     try:
         compiled = re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
     return RegexTerm(term, compiled, beginnings(pattern))
+
+
+def years_before(year: int) -> str:
+    """A pattern for the years 1800 to `year` - 1, written with four digits: the years
+    before the one the rules are loaded in (a report dating its event to one of them tells
+    history; a daemon running into a new year keeps the old list until the rules reload,
+    which weakens fewer sentences, never more)."""
+    decade = year // 10 * 10
+    parts = ["1[89]\\d\\d", *(f"{d // 10}\\d" for d in range(2000, decade, 10))]
+    parts += [str(y) for y in range(decade, year)]
+    return "(?:" + "|".join(parts) + ")"
 
 
 def beginnings(pattern: str) -> tuple[str, ...] | None:
