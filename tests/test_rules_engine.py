@@ -390,3 +390,18 @@ def test_a_new_attack_told_beside_an_anniversary_still_alerts(scorer, text: str)
     assert "mass_atrocity_risk" in {s.name for s in scorer.score(text).signals}
     old = "Thousands gathered for the 30th anniversary of the massacre, in which soldiers shot "
     assert not scorer.score(old + "dead 300 villagers.").signals
+
+
+def test_a_context_weakens_a_sentence_s_rules_together(scorer) -> None:  # noqa: ANN001
+    """Six atrocity rules read one sentence dated to 2019: the dated-past context halves
+    their evidence as a whole (weakened one by one, they would add up to 0.86 again)."""
+    told = "Soldiers killed 300 villagers {}, burned their homes and executed the village chief."
+    dated, now = (scorer.score(told.format(when)) for when in ("in April 2019", "on Sunday"))
+
+    def rules(assessment):  # noqa: ANN001, ANN202
+        return next(s.rules for s in assessment.scores if s.name == "mass_atrocity_risk")
+
+    fired = [h.rule for s in dated.signals for h in s.hits if s.name == "mass_atrocity_risk"]
+    assert len(fired) >= 4
+    assert rules(now) > 0.95
+    assert rules(dated) == pytest.approx(rules(now) / 2, abs=0.002)

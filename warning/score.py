@@ -233,13 +233,7 @@ class Scorer:
                 by_signal.setdefault(match.rule.signal, []).append(match)
         for name, signal in self.rules.signals.items():
             own = by_signal.get(name, [])
-            strongest: dict[str, float] = {}
-            for match in own:
-                strongest[match.rule.id] = max(strongest.get(match.rule.id, 0.0), match.weight)
-            rule_score = 1.0
-            for weight in strongest.values():
-                rule_score *= 1.0 - weight
-            rule_score = 1.0 - rule_score
+            rule_score = _rule_score(own)
             vote = votes.get(name, SentenceVote(0.0, -1))
             weight = self.classifier_weights.get(name, self.classifier_weight)
             score = combined(rule_score, weight, vote.probability)
@@ -275,6 +269,30 @@ class Scorer:
                     best, why = entry.level, entry.why
             self._severities[key] = (best, why)
         return self._severities[key]
+
+
+def _rule_score(matches: list[RuleMatch]) -> float:
+    """A signal's rules' score: each rule counts once, at its strongest match, and the
+    rules combine as independent evidence (1 - product of 1 - weight). Where context rules
+    weaken a sentence, the factor weakens the evidence of all its rules together, not each
+    rule's: five rules reading one remembered massacre are one weakened reading, not five
+    (weakened one by one, they would add up to an alert again)."""
+    strongest: dict[str, RuleMatch] = {}
+    for match in matches:
+        best = strongest.get(match.rule.id)
+        if best is None or match.weight > best.weight:
+            strongest[match.rule.id] = match
+    groups: dict[tuple[int, float], float] = {}  # (sentence, factor) -> product of 1 - weight
+    missing = 1.0
+    for match in strongest.values():
+        if match.factor == 1.0:
+            missing *= 1.0 - match.rule.weight
+        else:
+            key = (match.sentence, match.factor)
+            groups[key] = groups.get(key, 1.0) * (1.0 - match.rule.weight)
+    for (_, factor), unmet in groups.items():
+        missing *= 1.0 - factor * (1.0 - unmet)
+    return 1.0 - missing
 
 
 def _hits(
