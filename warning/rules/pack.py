@@ -119,8 +119,12 @@ def _add_signal_file(pack: RulePack, doc: Located, signal_file: SignalFile) -> l
         pack.tests.extend(_tests_of(doc, i, rule))
     for i, cause in enumerate(signal_file.causes):
         where = doc.where(("causes", i))
-        for rules in pack.sets.values():
-            rules.add_cause(cause, signal_file.signal, where)
+        try:
+            for rules in pack.sets.values():
+                rules.add_cause(cause, signal_file.signal, where)
+        except ValueError as exc:
+            errors.append(f"{where}: cause {cause.cause}: {exc}")
+            continue
         ident = f"{signal_file.signal}.cause.{cause.cause}"
         pack.tests.extend(_tests_of(doc, i, cause, "causes", ident))
     return errors
@@ -137,8 +141,12 @@ def _add_context_file(pack: RulePack, doc: Located, context_file: ContextFile) -
             errors.append(f"{where}: context rule {context.id}: {problem}")
             continue
         known.add(context.id)
-        for rules in pack.sets.values():
-            rules.add_context(context, where)
+        try:
+            for rules in pack.sets.values():
+                rules.add_context(context, where)
+        except ValueError as exc:  # a bad term or regular expression: said, not raised
+            errors.append(f"{where}: context rule {context.id}: {exc}")
+            continue
         pack.tests.extend(_tests_of(doc, i, context, "context"))
     return errors
 
