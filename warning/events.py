@@ -1,10 +1,11 @@
 """Which event a scored report joins: the event of a near-duplicate (the same story, copied
-or lightly edited, by MinHash LSH), else a recent event about the same country that shares
-a signal and a place with it (the same happening told by another outlet: places compared by
-their keys, so a village the gazetteer lacks, or spelt another way, still joins; see
-`warning.placekeys`), else a new one. A report that joins an event and copies or retells
-one of its reports (a near-verbatim copy, or a rewrite that keeps its facts in order or
-credits its outlet: see `warning.copies`) adds no independent source.
+or lightly edited, by MinHash LSH), else a recent event about the same country (any, for a
+report whose country is not known) that shares a signal and a place with it (the same
+happening told by another outlet: places compared by their keys, so a village the
+gazetteer lacks, or spelt another way, still joins; see `warning.placekeys`), else a new
+one. A report that joins an event and copies or retells one of its reports (a
+near-verbatim copy, or a rewrite that keeps its facts in order or credits its outlet: see
+`warning.copies`) adds no independent source.
 
 The near-duplicate index lives in memory, built at start from the store's recent reports,
 so the cost of a look-up stays flat as the store grows.
@@ -71,9 +72,10 @@ class EventFinder:
         return False
 
     def _about(self, assessment: Assessment, places: frozenset[str]) -> list[int]:
-        """The recent events about the report's country with a signal and a place in common,
-        latest first (two reports that name no country may share a village). More than one:
-        the report bridges them, and they are one happening."""
+        """The recent events about the report's country (any country when the report's is
+        not known: "families from Kotum" names no country) with a signal and a place in
+        common, latest first. More than one: the report bridges them, and they are one
+        happening."""
         if not places:
             return []
         since = utcnow() - timedelta(seconds=self.settings.window)
