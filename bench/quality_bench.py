@@ -75,28 +75,26 @@ def keyword_assessment(text: str, patterns: dict[str, list[re.Pattern[str]]]) ->
     return Assessment(Severity.none, "", results, (), MainPlace(), "", (), scores)
 
 
-def labelled_sets(wanted: set[str]) -> dict[str, LabelledSet]:
+def whole_sets(wanted: set[str]) -> dict[str, LabelledSet]:
+    """The sets asked for, each whole (main splits them into tune and holdout)."""
     sets: dict[str, LabelledSet] = {}
     if "short" in wanted:
-        short = [read_labelled(p) for p in sorted(DATA.glob("short_*.jsonl"))]
-        items = tuple(i for s in short for i in s.items)
-        sets["short"] = LabelledSet("short reports", short[0].signals, items)
+        sets["short"] = _joined("short reports", "short_*.jsonl")
     if "news" in wanted:
-        news = [read_labelled(p) for p in sorted(DATA.glob("news*.jsonl"))]
-        sets["news"] = LabelledSet("news", news[0].signals, tuple(i for s in news for i in s.items))
+        sets["news"] = _joined("news", "news*.jsonl")
     if "disaster" in wanted and SHARED.is_file():
-        sets["disaster"] = disaster_set()
+        sets["disaster"] = read_labelled(
+            SHARED, "csv", {"refugees": "displacement"}, None, [("related", "2")]
+        )
         if RELABELLED.is_file():
             sets["relabelled"] = relabelled(sets["disaster"])
-    return {
-        f"{name} {split}": labelled.only(split)
-        for name, labelled in sets.items()
-        for split in ("tune", "holdout")
-    }
+    return sets
 
 
-def disaster_set() -> LabelledSet:
-    return read_labelled(SHARED, "csv", {"refugees": "displacement"}, None, [("related", "2")])
+def _joined(title: str, pattern: str) -> LabelledSet:
+    """Every development set in bench/data matching `pattern`, as one set (batches a, b, c)."""
+    parts = [read_labelled(p) for p in sorted(DATA.glob(pattern))]
+    return LabelledSet(title, parts[0].signals, tuple(i for part in parts for i in part.items))
 
 
 def relabelled(disaster: LabelledSet) -> LabelledSet:
@@ -154,7 +152,12 @@ def main() -> None:
     header = f"{'set':<18}{'items':>6}  {'mean F1':>13}  {'false alarms':>13}"
     header += f"  {'atrocity P/R':>22}  {'displacement P/R':>22}"
     print(header + "\n" + " " * 26 + "warning / keywords (each column)")
-    for name, labelled in labelled_sets(set(args.sets.split(","))).items():
+    sets = whole_sets(set(args.sets.split(",")))
+    for name, labelled in (
+        (f"{name} {split}", whole.only(split))
+        for name, whole in sets.items()
+        for split in ("tune", "holdout")
+    ):
         start = time.perf_counter()
         ours = evaluate(labelled, scorer.score_many([i.text for i in labelled.items]), 0)
         seconds = time.perf_counter() - start
@@ -168,8 +171,8 @@ def main() -> None:
             "keywords": summary(theirs),
         }
         print(f"{name:<18}{ours.items:>6}  " + "  ".join(_cells(ours, theirs)))
-    if "disaster" in args.sets.split(",") and SHARED.is_file():
-        table["disaster ceiling"] = ceiling(disaster_set())
+    if "disaster" in sets:
+        table["disaster ceiling"] = ceiling(sets["disaster"])
         print(
             "disaster holdout, best displacement F1 any model trained on tune reaches with the"
             " shared labels (TF-IDF + logistic regression, threshold chosen on holdout):"

@@ -136,7 +136,6 @@ def _feature_counts(identifier, samples: list[bytes]) -> csr_matrix:
     state = np.zeros(len(data), dtype=np.intp)
     for back in range(NGRAM_BYTES - 1, -1, -1):
         state[back:] = moves[rows[state[back:]] + data[: len(data) - back]]
-    state[: NGRAM_BYTES - 1] = _walk(moves, rows, data[: NGRAM_BYTES - 1])
     for start, length in zip(np.cumsum(lengths) - lengths, lengths, strict=True):
         head = min(int(length), NGRAM_BYTES - 1)
         state[start : start + head] = _walk(moves, rows, data[start : start + head])

@@ -283,14 +283,11 @@ def _rule_score(matches: list[RuleMatch]) -> float:
         if best is None or match.weight > best.weight:
             strongest[match.rule.id] = match
     groups: dict[tuple[int, float], float] = {}  # (sentence, factor) -> product of 1 - weight
-    missing = 1.0
     for match in strongest.values():
-        if match.factor == 1.0:
-            missing *= 1.0 - match.rule.weight
-        else:
-            key = (match.sentence, match.factor)
-            groups[key] = groups.get(key, 1.0) * (1.0 - match.rule.weight)
-    for (_, factor), unmet in groups.items():
+        key = (match.sentence, match.factor)
+        groups[key] = groups.get(key, 1.0) * (1.0 - match.rule.weight)
+    missing = 1.0
+    for (_, factor), unmet in groups.items():  # factor 1: the product itself
         missing *= 1.0 - factor * (1.0 - unmet)
     return 1.0 - missing
 

@@ -3,6 +3,7 @@ the tests written beside each rule."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def _add_signal_file(pack: RulePack, doc: Located, signal_file: SignalFile) -> l
         tuple(signal_file.indicators),
         tuple(c.cause for c in signal_file.causes),
     )
-    known = pack.rule_ids
+    known, signal = pack.rule_ids, signal_file.signal
     errors = []
     for i, rule in enumerate(signal_file.rules):
         where = doc.where(("rules", i))
@@ -110,24 +111,31 @@ def _add_signal_file(pack: RulePack, doc: Located, signal_file: SignalFile) -> l
             errors.append(f"{where}: duplicate rule id '{rule.id}'")
             continue
         known.add(rule.id)
-        try:
-            for rules in pack.sets.values():
-                rules.add_rule(rule, signal_file.signal, where)
-        except ValueError as exc:
-            errors.append(f"{where}: rule {rule.id}: {exc}")
+        label = f"{where}: rule {rule.id}"
+        if error := _in_every_set(pack, label, RuleSet.add_rule, rule, signal, where):
+            errors.append(error)
             continue
         pack.tests.extend(_tests_of(doc, i, rule))
     for i, cause in enumerate(signal_file.causes):
         where = doc.where(("causes", i))
-        try:
-            for rules in pack.sets.values():
-                rules.add_cause(cause, signal_file.signal, where)
-        except ValueError as exc:
-            errors.append(f"{where}: cause {cause.cause}: {exc}")
+        label = f"{where}: cause {cause.cause}"
+        if error := _in_every_set(pack, label, RuleSet.add_cause, cause, signal, where):
+            errors.append(error)
             continue
         ident = f"{signal_file.signal}.cause.{cause.cause}"
         pack.tests.extend(_tests_of(doc, i, cause, "causes", ident))
     return errors
+
+
+def _in_every_set(pack: RulePack, label: str, add: Callable[..., object], *item: object) -> str:
+    """'' when `add(rules, *item)` compiles the item into every language's rule set, else
+    "`label`: why": a bad term or regular expression is said with its place, never raised."""
+    try:
+        for rules in pack.sets.values():
+            add(rules, *item)
+    except ValueError as exc:
+        return f"{label}: {exc}"
+    return ""
 
 
 def _add_context_file(pack: RulePack, doc: Located, context_file: ContextFile) -> list[str]:
@@ -141,11 +149,9 @@ def _add_context_file(pack: RulePack, doc: Located, context_file: ContextFile) -
             errors.append(f"{where}: context rule {context.id}: {problem}")
             continue
         known.add(context.id)
-        try:
-            for rules in pack.sets.values():
-                rules.add_context(context, where)
-        except ValueError as exc:  # a bad term or regular expression: said, not raised
-            errors.append(f"{where}: context rule {context.id}: {exc}")
+        label = f"{where}: context rule {context.id}"
+        if error := _in_every_set(pack, label, RuleSet.add_context, context, where):
+            errors.append(error)
             continue
         pack.tests.extend(_tests_of(doc, i, context, "context"))
     return errors

@@ -51,7 +51,8 @@ def compile_regex(term: int, pattern: str) -> RegexTerm:
             f"regular expression {pattern!r} nests quantifiers or uses a back-reference, "
             "which can take exponential time; rewrite it without"
         )
-    pattern = pattern.replace(PAST_YEAR, years_before(date.today().year))
+    if PAST_YEAR in pattern:
+        pattern = pattern.replace(PAST_YEAR, years_before(date.today().year))
     try:
         compiled = re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
