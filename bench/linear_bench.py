@@ -6,7 +6,10 @@ scores 1 MB as 1,024 reports of 1 KB, as 10 of 100 KB and as 1 of 1 MB with the 
 `Scorer` (rules, classifier, places, language), and prints seconds per MB for each, side
 by side, with the largest of the three over the smallest (the target is at most 1.2: linear
 cost) and the time of the single 1 MB report (target: under 3 s on one core). Best of
-PASSES passes (5), the sizes taken in turn within each pass.
+PASSES passes (5), the sizes taken in turn within each pass. Like `warning run`, it freezes
+what is loaded (`daemon.freeze_loaded`) before scoring: otherwise each full collection of
+the garbage collector, which a 1 MB report's objects set off, walks the gazetteer's
+400,000 objects (bench/gc_bench.py).
 
 Two tables: `score_many`, as the daemon scores the reports waiting in the store (the
 classifier reads up to 200,000 characters of them at once), and `score`, one call per
@@ -36,6 +39,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from corpus import sentences  # noqa: E402
 
 from warning.config import Settings  # noqa: E402
+from warning.daemon import freeze_loaded  # noqa: E402
 from warning.pipeline import build_scorer  # noqa: E402
 
 KB = 1024
@@ -111,6 +115,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     scorer = build_scorer(Settings())
+    freeze_loaded()  # as `warning run` does: no full collection walks the gazetteer
     results = {
         "score_many": table("score_many", lambda texts: list(scorer.score_many(texts)), args),
         "score": table("score", lambda texts: [scorer.score(t) for t in texts], args),

@@ -4,6 +4,7 @@ and text past `alerts.max_chars` is left unscored (and the alert says so)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import time
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import DATA, SEED, write_config
 from warning.config import ChannelSettings, load_settings
+from warning.daemon import freeze_loaded
 from warning.notify import Notifier, render
 from warning.pipeline import Service
 from warning.rules.matcher import Anchors
@@ -144,3 +146,16 @@ def test_scoring_many_gives_what_scoring_each_gives(scorer, monkeypatch) -> None
         assert assessment == scorer.score(text)
     assert together[0].severity.value == "critical"
     assert together[7].signals  # the killing, scored among others, still fires
+
+
+def test_the_daemon_freezes_what_it_loaded_out_of_the_collectors_walk(scorer) -> None:  # noqa: ANN001
+    """A full collection walked the gazetteer's 400,000 objects (170 ms) in the middle of
+    scoring; `warning run` freezes what is loaded first (bench/gc_bench.py)."""
+    names = scorer.gazetteer.names
+    assert gc.is_tracked(names) and any(o is names for o in gc.get_objects())
+    try:
+        freeze_loaded()
+        assert gc.get_freeze_count() > 0
+        assert not any(o is names for o in gc.get_objects())
+    finally:
+        gc.unfreeze()

@@ -57,10 +57,13 @@ class Examples:
         return np.array([[s in judged for s in self.signals] for judged in self.judged])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentenceVote:
     probability: float
     sentence: int  # index of the sentence the classifier was surest about
+
+
+NO_VOTE = SentenceVote(0.0, -1)  # nothing read: no probability, no sentence
 
 
 Factors = dict[int, dict[str, float]]  # sentence index -> signal -> factor
@@ -120,7 +123,7 @@ class SignalClassifier:
         self, probabilities: np.ndarray, readable: list[int], factors: Factors
     ) -> dict[str, SentenceVote]:
         if not readable:
-            return {s: SentenceVote(0.0, -1) for s in self.signals}
+            return dict.fromkeys(self.signals, NO_VOTE)
         for row, sentence in enumerate(readable):
             for signal, factor in factors.get(sentence, {}).items():
                 if signal in self.signals:

@@ -99,11 +99,11 @@ def _py3langid(texts: list[str]) -> list[str]:
     identifier = py3langid.langid._get_identifier()
     counts = _feature_counts(identifier, [identifier._encode(_sample(t)) for t in texts])
     read = np.diff(counts.indptr) > 0
-    scores = iter(_scores(identifier, counts[read]) if read.any() else ())
+    best = iter(_scores(identifier, counts[read]).argmax(axis=1).tolist() if read.any() else ())
     languages = []
-    for text, has_features in zip(texts, read, strict=True):
+    for text, has_features in zip(texts, read.tolist(), strict=True):
         if has_features:
-            found = identifier.nb_classes[int(next(scores).argmax())]
+            found = identifier.nb_classes[next(best)]
             languages.append(READ_AS.get(found, found))
         else:  # an empty text, or one without a feature: py3langid's own rule
             languages.append(_classify(text))
@@ -131,27 +131,17 @@ def _feature_counts(identifier, samples: list[bytes]) -> csr_matrix:
     lengths = np.array([len(sample) for sample in samples], dtype=np.intp)
     owner = np.repeat(np.arange(len(samples)), lengths)
     # Every byte walked from the start over the NGRAM_BYTES bytes up to it, as if the samples
-    # were one text; then the first NGRAM_BYTES - 1 bytes of each sample walked again over
-    # its own bytes alone (a walk must not begin in the sample before).
+    # were one text, but for the steps that would begin in the sample before: a byte fewer
+    # than NGRAM_BYTES into its sample is walked over its own sample's bytes alone.
+    into = np.arange(len(data)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     state = np.zeros(len(data), dtype=np.intp)
     for back in range(NGRAM_BYTES - 1, -1, -1):
-        state[back:] = moves[rows[state[back:]] + data[: len(data) - back]]
-    for start, length in zip(np.cumsum(lengths) - lengths, lengths, strict=True):
-        head = min(int(length), NGRAM_BYTES - 1)
-        state[start : start + head] = _walk(moves, rows, data[start : start + head])
+        step = moves[rows[state[back:]] + data[: len(data) - back]]
+        state[back:] = np.where(into[back:] >= back, step, state[back:])
     feature = outputs[state]
     kept = feature >= 0
     shape = (len(samples), len(identifier.nb_ptc))
     return csr_matrix((np.ones(int(kept.sum()), np.float32), (owner[kept], feature[kept])), shape)
-
-
-def _walk(moves: np.ndarray, rows: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """The state after each byte of `data`, walked from the start (a few bytes: in Python)."""
-    states, state = np.zeros(len(data), dtype=np.intp), 0
-    for i, byte in enumerate(data.tolist()):
-        state = int(moves[rows[state] + byte])
-        states[i] = state
-    return states
 
 
 @cache

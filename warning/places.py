@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -78,7 +79,7 @@ class Gazetteer:
 
     def __init__(self, extra: Path = PLACES_YAML) -> None:
         self.names: dict[str, list[Entry]] = load_names(extra)
-        self.countries: dict[str, str] = country_names()
+        self.countries: Mapping[str, str] = country_names()
         # first word of a folded name -> the most words a name starting with it has: most
         # capitalised words start no name, and need no look-up of the words after them
         self.longest: dict[str, int] = {}

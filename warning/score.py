@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from warning.classifier import Factors, SentenceVote, SignalClassifier
+from warning.classifier import NO_VOTE, Factors, SentenceVote, SignalClassifier
 from warning.language import detect_many
 from warning.levels import Severity
 from warning.places import Gazetteer, MainPlace, Place, main_place
@@ -234,7 +234,7 @@ class Scorer:
         for name, signal in self.rules.signals.items():
             own = by_signal.get(name, [])
             rule_score = _rule_score(own)
-            vote = votes.get(name, SentenceVote(0.0, -1))
+            vote = votes.get(name, NO_VOTE)
             weight = self.classifier_weights.get(name, self.classifier_weight)
             score = combined(rule_score, weight, vote.probability)
             scores.append(
