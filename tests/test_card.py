@@ -45,14 +45,25 @@ def test_the_threshold_with_the_best_f1_and_of_equals_the_highest() -> None:
         Scored(0.0, 0.93, False),  # fires while t <= 0.93: a false alarm
         Scored(0.2, 0.5, True),  # 1 - 0.8 (1 - 0.5 * 0.5 / t) >= 0.5 while t <= 2/3: never
         Scored(0.0, 0.1, False),
-    ]
+    ] * 10  # 30 positives: a tie is an F1 within 1/30 of the best
     chosen = choose(items, "siege")
-    # t in (0.93, 0.95]: TP 2, FP 0, FN 1 -> F1 0.8, the best; 0.95 is the highest of those
+    # t in (0.93, 0.95]: TP 20, FP 0, FN 10 -> F1 0.8, the best (0.5 above 0.95, 0.667
+    # from 0.93 down: no tie); 0.95 is the highest of those
     assert chosen == Threshold("siege", 0.95, chosen.tune)
     assert (chosen.tune.precision, chosen.tune.recall, chosen.tune.f1) == (1.0, 0.667, 0.8)
-    assert chosen.tune.positives == 3
+    assert chosen.tune.positives == 30
     at_lowest = figures_at(items, Threshold("siege", 0.91, chosen.tune))
     assert (at_lowest.precision, at_lowest.recall) == (0.667, 0.667)
+
+
+def test_an_f1_within_the_tie_of_the_best_goes_to_the_higher_threshold() -> None:
+    """One more positive found among 200 at a lower threshold is no reason to be bolder:
+    an F1 within one item (1 / positives) of the best is a tie, won by the higher threshold."""
+    caught_low = [Scored(0.0, 0.95, True)]  # fires while t <= 0.95
+    rest = [Scored(0.0, 0.999, True)] * 199 + [Scored(0.0, 0.1, False)] * 50
+    chosen = choose(caught_low + rest, "displacement")
+    assert chosen.value == 0.999 and chosen.tune.recall == 0.995  # F1 0.9975 against 1.0
+    assert choose(caught_low * 20 + rest, "displacement").value == 0.95  # 20 items: not a tie
 
 
 def test_calibrated_probabilities_fold_into_one_weight_vector() -> None:
