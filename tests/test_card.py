@@ -18,6 +18,7 @@ from warning.card import (
     Threshold,
     choose,
     figures_at,
+    floor,
     load_thresholds,
     weight_for,
 )
@@ -54,6 +55,18 @@ def test_the_threshold_with_the_best_f1_and_of_equals_the_highest() -> None:
     assert chosen.tune.positives == 30
     at_lowest = figures_at(items, Threshold("siege", 0.91, chosen.tune))
     assert (at_lowest.precision, at_lowest.recall) == (0.667, 0.667)
+
+
+def test_no_threshold_below_what_an_ordinary_example_reaches_out_of_fold() -> None:
+    """The floor: the lowest threshold of the grid that no example labelled with no signal
+    reaches out of fold; the chosen threshold is never below it."""
+    assert floor([]) == GRID[0]
+    assert floor([0.2, 0.95]) == 0.96  # 0.95 reaches 0.95: the next of the grid
+    assert floor([0.9995]) == GRID[-1]  # reaches every threshold: the most careful
+    items = [Scored(0.0, 0.95, True), Scored(0.0, 0.985, True), Scored(0.0, 0.1, False)] * 10
+    assert choose(items, "siege").value == 0.95  # recall 1 down to 0.95
+    # from the floor 0.98 on: recall 0.5 at 0.98, 0 above it
+    assert choose(items, "siege", at_least=floor([0.97])).value == 0.98
 
 
 def test_an_f1_within_the_tie_of_the_best_goes_to_the_higher_threshold() -> None:

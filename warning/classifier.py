@@ -14,7 +14,7 @@ import os
 import pickle
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -289,10 +289,14 @@ class SignalQuality:
     precision: float
     recall: float
     f1: float
+    # out-of-fold probabilities of the examples labelled with no signal (ordinary text and
+    # near-misses): how often the classifier alone would fire on such a sentence
+    negatives: tuple[float, ...] = ()
 
 
 def cross_validate(examples: Examples, folds: int = 5) -> list[SignalQuality]:
-    """Per-signal precision/recall/F1 of out-of-fold predictions (threshold 0.5)."""
+    """Per-signal precision/recall/F1 of out-of-fold predictions (threshold 0.5), and the
+    out-of-fold probabilities of the examples labelled with no signal."""
     matrix, mask = examples.matrix(), examples.mask()
     results = []
     for i, signal in enumerate(examples.signals):
@@ -301,8 +305,12 @@ def cross_validate(examples: Examples, folds: int = 5) -> list[SignalQuality]:
         texts = [examples.texts[r] for r in rows]
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
         pipeline = build_pipeline(one_per_signal=False)
-        predicted = cross_val_predict(pipeline, texts, target, cv=splitter)
-        results.append(_quality(signal, target, predicted))
+        probability = cross_val_predict(
+            pipeline, texts, target, cv=splitter, method="predict_proba"
+        )[:, 1]
+        quality = _quality(signal, target, (probability >= 0.5).astype(int))
+        unlabelled = ~matrix[rows].any(axis=1)
+        results.append(replace(quality, negatives=tuple(probability[unlabelled].tolist())))
     return results
 
 

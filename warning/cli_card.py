@@ -11,10 +11,12 @@ import typer
 from rich.table import Table
 
 from warning.card import (
+    GRID,
     CardData,
     Threshold,
     choose,
     figures_at,
+    floor,
     scored_items,
     write_card,
     write_thresholds,
@@ -83,11 +85,12 @@ def _card_data(
     tune_scored, holdout_scored = _assess(scorer, tune), _assess(scorer, holdout)
     thresholds: list[Threshold] = []
     figures, every_pair = [], []
+    floors = {q.signal: floor(q.negatives) for q in quality}
     for signal in examples.signals:
         on_tune = scored_items(tune, tune_scored, signal)
         if not any(item.positive for item in on_tune):
             continue  # no tune positive: the threshold would be a guess
-        threshold = choose(on_tune, signal, scorer.threshold)
+        threshold = choose(on_tune, signal, scorer.threshold, floors.get(signal, GRID[0]))
         thresholds.append(threshold)
         held = scored_items(holdout, holdout_scored, signal)
         figures.append(figures_at(held, threshold, scorer.threshold))
