@@ -195,3 +195,28 @@ def test_reload_restarts_the_web_app_with_the_new_tokens(tmp_path: Path) -> None
     finally:
         web.stop()
     assert received == ["field:hello there", "field:hello there"]
+
+
+def test_a_stored_reports_reading_is_kept_not_redone(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Each report joining an event compares itself with the event's latest 20: their
+    readings (copies.told, 90 us per KB) are kept for the TOLD_KEPT latest report ids."""
+    from warning import events
+    from warning.config import EventSettings
+
+    calls: list[str] = []
+    real = events.told
+
+    def counting(outlet: str, title: str, text: str):  # noqa: ANN202
+        calls.append(title)
+        return real(outlet, title, text)
+
+    monkeypatch.setattr(events, "told", counting)
+    monkeypatch.setattr(events, "TOLD_KEPT", 2)
+    finder = events.EventFinder(Store(f"sqlite:///{tmp_path / 'w.db'}"), EventSettings())
+    first = finder._reading(1, "Outlet", "one", "Gunmen killed 11 villagers in Kutum.")
+    assert finder._reading(1, "Outlet", "one", "Gunmen killed 11 villagers in Kutum.") is first
+    finder._reading(2, "Outlet", "two", "Thousands fled Kutum.")
+    finder._reading(3, "Outlet", "three", "The town is besieged.")  # 1, the oldest, goes
+    finder._reading(1, "Outlet", "one", "Gunmen killed 11 villagers in Kutum.")
+    assert calls == ["one", "two", "three", "one"]
+    assert list(finder.readings) == [3, 1]

@@ -17,7 +17,7 @@ import logging
 from datetime import timedelta
 
 from warning.config import EventSettings
-from warning.copies import retells, told
+from warning.copies import Told, retells, told
 from warning.decide import Joining
 from warning.dedupe import Fingerprint, NearDuplicates, fingerprint
 from warning.models import Report, utcnow
@@ -28,6 +28,7 @@ from warning.store import Store
 LEAD = 300  # characters: where news names the place ("KUTUM, Sudan - ...")
 INDEXED_FOR = timedelta(days=30)  # reports older than this are not near-duplicate candidates
 RETELLING_READ = 20  # an event's latest reports a new one is compared with for a retelling
+TOLD_KEPT = 2048  # reports whose `told` reading is kept: each costs 90 us per KB to redo
 log = logging.getLogger(__name__)
 
 
@@ -37,6 +38,9 @@ class EventFinder:
         self.settings = settings
         since = utcnow() - INDEXED_FOR
         self.index = NearDuplicates.build(store.event_fingerprints(since), settings.similar)
+        # report id -> its reading for copies.retells, oldest first: a stored report's text
+        # does not change, and each report joining an event reads the event's latest 20
+        self.readings: dict[int, Told] = {}
 
     def event_for(self, report: Report, assessment: Assessment) -> Joining:
         """The event `report` joins (none: a new one, or it fired nothing), and whether it
@@ -64,12 +68,21 @@ class EventFinder:
         own = told(report.outlet, report.title, report.text)
         for event in events:
             for rid, outlet, title, text in self.store.event_reports(event, RETELLING_READ):
-                why = rid != report.id and retells(own, told(outlet, title, text))
+                why = rid != report.id and retells(own, self._reading(rid, outlet, title, text))
                 if why:
                     log.info("report %s retells report %s (event %s): %s", report.id, rid, event,
                              why)  # fmt: skip
                     return True
         return False
+
+    def _reading(self, rid: int, outlet: str, title: str, text: str) -> Told:
+        """`told` of a stored report, read once while it is among the TOLD_KEPT latest."""
+        reading = self.readings.get(rid)
+        if reading is None:
+            reading = self.readings[rid] = told(outlet, title, text)
+            if len(self.readings) > TOLD_KEPT:
+                del self.readings[next(iter(self.readings))]
+        return reading
 
     def _about(self, assessment: Assessment, places: frozenset[str]) -> list[int]:
         """The recent events about the report's country (any country when the report's is
