@@ -329,6 +329,22 @@ def test_extract_html_pages_returns_or_refuses(html: str, codec: str) -> None:
     assert "\n\n\n" not in article.text
 
 
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        # lxml raised AssertionError ("too many bodies") out of plain_text
+        ("<!DOCTYPE><HEAD><C", ""),
+        # a non-character (U+FFFE) lxml refuses in element text: ValueError out of plain_text
+        ("</\ufffe", ""),
+        ("<p>Gunmen \ufffeattacked</p><!DOCTYPE><HEAD>", "Gunmen attacked"),
+    ],
+)
+def test_fragments_lxml_refuses_still_give_their_text(fragment: str, expected: str) -> None:
+    """Found by hypothesis in a fresh environment: a fragment lxml cannot parse or hold
+    falls back to its text with the tags stripped."""
+    assert plain_text(fragment) == expected
+
+
 @HYPOTHESIS
 @given(st.one_of(st.text(max_size=2000), html_pages()))
 def test_plain_text_always_returns_text(fragment: str) -> None:

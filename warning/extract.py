@@ -51,7 +51,8 @@ BLOCK_TAGS = frozenset((
     "p", "div", "br", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "pre",
     "blockquote", "section", "article", "header", "footer", "ul", "ol", "table", "figure",
 ))  # fmt: skip
-NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # lxml refuses these in text
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # lxml refuses these in text
+TAG_OR_CUT_TAG = re.compile(r"<[^>]*>|<[\w!/?][^>]*$")  # a tag, or one cut off at the end
 NOT_UTF8 = "not valid UTF-8; undecodable bytes replaced with U+FFFD"
 TABLE_LAYOUT = "article text read from inside a table (a table layout?)"
 
@@ -131,9 +132,15 @@ def plain_text(fragment: str) -> str:
     if "<" not in fragment:
         return _paragraphs(htmllib.unescape(fragment))
     try:
-        tree = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    except (ValueError, LxmlError):
-        return _paragraphs(htmllib.unescape(re.sub(r"<[^>]*>", " ", fragment)))
+        return _paragraphs(_markup_text(fragment))
+    except Exception:  # noqa: BLE001 - lxml refuses some fragments in its own ways (an
+        # AssertionError "too many bodies" for '<!DOCTYPE><HEAD><C'): any refusal falls back
+        # to the fragment with its tags stripped, never to an error
+        return _paragraphs(htmllib.unescape(TAG_OR_CUT_TAG.sub(" ", fragment)))
+
+
+def _markup_text(fragment: str) -> str:
+    tree = lxml.html.fragment_fromstring(fragment, create_parent="div")
     for dropped in tree.xpath("//script|//style|//noscript|//template"):
         dropped.drop_tree()
     for element in tree.iter():
@@ -141,7 +148,7 @@ def plain_text(fragment: str) -> str:
         if isinstance(element.tag, str) and element.tag.lower() in BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
             element.text = "\n" + (element.text or "")
-    return _paragraphs(tree.text_content())
+    return tree.text_content()
 
 
 def charset_of(declared: str) -> str:
