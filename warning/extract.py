@@ -17,7 +17,6 @@ from datetime import datetime
 import charset_normalizer
 import lxml.html
 import trafilatura
-from lxml.etree import LxmlError
 from trafilatura.settings import Document
 
 from warning.times import parse_iso
@@ -262,7 +261,9 @@ def _trafilatura(page: str, url: str, tables: bool) -> Document | None:
             page, url=url or None, include_comments=False, include_tables=tables,
             favor_precision=True, with_metadata=True, date_extraction_params=dates,
         )  # fmt: skip
-    except (ValueError, TypeError, RecursionError, LxmlError) as err:
+    except Exception as err:  # noqa: BLE001 - trafilatura and lxml refuse pages in their own
+        # ways (ValueError, RecursionError, lxml's errors, an AssertionError): each is this page's
+        # problem, said as one, never an exception out of a source
         raise ExtractError(f"no article text found (HTML not parsed: {err})") from err
 
 
