@@ -32,10 +32,6 @@ CARD_FILE = "CARD.md"
 # careful, never bolder, since near-misses unlike the tune items would pay for it), then
 # closer to certainty, where calibrated probabilities of strongly worded text lie.
 GRID = (*(t / 100 for t in range(91, 100)), 0.995, 0.999)
-# An F1 within one item of the best (1 / positives: a found positive more or less moves F1
-# by about that) is a tie, and the highest threshold of the tie is chosen. Bolder thresholds
-# for one item more on tune fired hate_speech on four texts of the neutral corpus and
-# displacement on "20,000 residents are besieged" (tests/test_neutral.py, test_events.py).
 FIRES_AT = 0.5  # alerts.threshold's default: the score at which a signal fires
 
 KNOWN_FAILURES = """\
@@ -98,7 +94,10 @@ def choose(
 ) -> Threshold:
     """The highest threshold of GRID from `at_least` on (the fewest alarms) whose F1 of the
     whole scorer (rules and classifier together, firing at `fires_at`) on these items is
-    within one item of the best: a difference of one item says nothing of text unlike them."""
+    within one item of the best (1 / positives: one positive found more or less moves F1 by
+    about that). A difference of one item says nothing of text unlike them: bolder thresholds
+    for one item more on tune fired hate_speech on four neutral texts and displacement on
+    "20,000 residents are besieged" (tests/test_neutral.py, tests/test_events.py)."""
     tried = [(_figures(scored, signal, t, fires_at), t) for t in GRID if t >= at_least]
     best = max(figures.f1 for figures, _ in tried)
     tie = 1 / max(1, sum(item.positive for item in scored))

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from warning.card import (
-    GRID,
     CardData,
     Threshold,
     choose,
@@ -90,7 +89,7 @@ def _card_data(
         on_tune = scored_items(tune, tune_scored, signal)
         if not any(item.positive for item in on_tune):
             continue  # no tune positive: the threshold would be a guess
-        threshold = choose(on_tune, signal, scorer.threshold, floors.get(signal, GRID[0]))
+        threshold = choose(on_tune, signal, scorer.threshold, floors[signal])
         thresholds.append(threshold)
         held = scored_items(holdout, holdout_scored, signal)
         figures.append(figures_at(held, threshold, scorer.threshold))

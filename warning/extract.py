@@ -132,8 +132,8 @@ def plain_text(fragment: str) -> str:
         return _paragraphs(htmllib.unescape(fragment))
     try:
         return _paragraphs(_markup_text(fragment))
-    except Exception:  # noqa: BLE001 - lxml refuses some fragments in its own ways (an
-        # AssertionError "too many bodies" for '<!DOCTYPE><HEAD><C'): any refusal falls back
+    except Exception:  # by design: lxml refuses some fragments in its own ways (an
+        # AssertionError "too many bodies" for '<!DOCTYPE><HEAD><C'); any refusal falls back
         # to the fragment with its tags stripped, never to an error
         return _paragraphs(htmllib.unescape(TAG_OR_CUT_TAG.sub(" ", fragment)))
 
@@ -261,9 +261,9 @@ def _trafilatura(page: str, url: str, tables: bool) -> Document | None:
             page, url=url or None, include_comments=False, include_tables=tables,
             favor_precision=True, with_metadata=True, date_extraction_params=dates,
         )  # fmt: skip
-    except Exception as err:  # noqa: BLE001 - trafilatura and lxml refuse pages in their own
-        # ways (ValueError, RecursionError, lxml's errors, an AssertionError): each is this page's
-        # problem, said as one, never an exception out of a source
+    except Exception as err:  # by design: trafilatura and lxml refuse pages in their own
+        # ways (ValueError, RecursionError, lxml's errors, an AssertionError); each is this
+        # page's problem, said as one, never an exception out of a source
         raise ExtractError(f"no article text found (HTML not parsed: {err})") from err
 
 

