@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from warning.quantities import quantities
+from warning.quantities import NO_NUMBER, quantities, values_at
 from warning.text import split_sentences, tokenize
 
 
@@ -33,3 +33,17 @@ def values(text: str) -> list[int]:
 )
 def test_quantities(text: str, expected: list[int]) -> None:
     assert values(text) == expected
+
+
+def test_values_at_reads_each_start_once_and_keeps_a_zero() -> None:
+    """The hits of one report share a table of the numbers read: a second reading gives the
+    same values from the table, and a count of 0 stays a figure (it is not 'no number')."""
+    text = "0 killed and 12 wounded in two attacks, 20 000 fled"
+    tokens = tokenize(text, split_sentences(text))
+    starts = range(len(tokens.words))
+    read: dict[int, int] = {}
+    assert values_at(tokens, starts, read) == (0, 12, 2, 20000, 0)
+    assert read[0] == 0 and read[1] == NO_NUMBER
+    read[3] = 99  # a value in the table is taken as read, not read again
+    assert values_at(tokens, [3, 6], read) == (99, 2)
+    assert values_at(tokens, [1, 2], {}) == ()

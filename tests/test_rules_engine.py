@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from warning.rules.compiler import inflections
-from warning.rules.matcher import match_rules
+from warning.rules.matcher import (
+    LEAD,
+    Holding,
+    _context_holds,
+    cause_sentences,
+    evaluate,
+    find_terms,
+    match_rules,
+)
 from warning.rules.pack import load_pack, matching_rules, run_tests
 from warning.text import split_sentences, tokenize
 from warning.yamlio import InputError
@@ -405,3 +413,31 @@ def test_a_context_weakens_a_sentence_s_rules_together(scorer) -> None:  # noqa:
     assert len(fired) >= 4
     assert rules(now) > 0.95
     assert rules(dated) == pytest.approx(rules(now) / 2, abs=0.002)
+
+
+def test_contexts_and_causes_found_by_term_are_those_a_full_scan_finds() -> None:
+    """Context and cause rules are looked up by the terms of their first condition (a
+    shortcut: a sentence holds a few terms, the pack has dozens of contexts). Over the text of
+    every rule test of the shipped pack, each sentence's contexts, the lead's and the causes
+    are the ones trying every context and cause finds."""
+    pack, compared = load_pack(), 0
+    for test in pack.tests:
+        rules = pack.rules_for(test.language)
+        found = find_terms(rules, tokenize(test.text, split_sentences(test.text)))
+        holding = Holding(rules, found)
+        lead = [
+            c
+            for c in rules.contexts
+            if c.lead and any(_context_holds(c, found[s]) for s in range(LEAD) if s in found)
+        ]
+        assert holding.lead == lead, test.text
+        causes: dict[str, dict[str, set[int]]] = {}
+        for sentence, hits in found.items():
+            own = [c for c in rules.contexts if not c.lead and _context_holds(c, hits)]
+            assert holding.at(sentence) == own + lead, test.text
+            compared += bool(own or lead)
+            for cause in rules.causes:
+                if evaluate(cause.condition, hits, []):
+                    causes.setdefault(cause.signal, {}).setdefault(cause.cause, set()).add(sentence)
+        assert cause_sentences(rules, found) == causes, test.text
+    assert compared > 50  # the pack's tests hold contexts: the comparison is not empty

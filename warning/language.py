@@ -157,8 +157,10 @@ def _scores(identifier, counts: csr_matrix) -> np.ndarray:
     """Naive Bayes log scores (texts x languages), as py3langid's `_decide` computes them
     one text at a time: log(1 + count) times each feature's row, plus the prior, and each
     language that has two columns scored by the better of them."""
-    features = np.unique(counts.indices)
-    column = np.searchsorted(features, counts.indices)
+    used = np.zeros(counts.shape[1], dtype=bool)  # the features some text holds, in order
+    used[counts.indices] = True
+    features = np.flatnonzero(used)
+    column = (np.cumsum(used) - 1)[counts.indices]  # a mask, not np.unique: a tenth the time
     weights = csr_matrix(
         (np.log1p(counts.data), column, counts.indptr), (counts.shape[0], len(features))
     )

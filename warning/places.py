@@ -286,14 +286,12 @@ def main_place(places: list[Place]) -> MainPlace:
     """
     if not places:
         return MainPlace()
-    weight: Counter[str] = Counter()
-    mentions: Counter[str] = Counter()
+    score: dict[str, tuple[int, int]] = {}  # country -> (weight, mentions)
     for place in places:
-        weight[place.country] += (
-            place.weight if place.weight is not None else place.mentions + 3 * place.in_evidence
-        )
-        mentions[place.country] += place.mentions
-    country = max(weight, key=lambda code: (weight[code], mentions[code]))
+        own = place.weight if place.weight is not None else place.mentions + 3 * place.in_evidence
+        weight, mentions = score.get(place.country, (0, 0))
+        score[place.country] = (weight + own, mentions + place.mentions)
+    country = max(score, key=score.__getitem__)
     inside = [p for p in places if p.country == country and p.kind != "country" and p.in_evidence]
     inside.sort(key=lambda p: p.kind != "region")  # stable: strongest first within each kind
     names = [p.name for p in inside]  # not "Darfur" beside "North Darfur"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from warning.text import Tokens
@@ -81,6 +82,9 @@ GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")  # 200,000 or 40.0
 STARTERS = frozenset(UNITS) | frozenset(VAGUE)  # the words a number may start with
 
 
+NO_NUMBER = -1  # values_at: no number starts at this token (a count is never negative)
+
+
 @dataclass(frozen=True, slots=True)
 class Quantity:
     start: int  # token index
@@ -116,9 +120,19 @@ def quantities(tokens: Tokens) -> list[Quantity]:
     return found
 
 
-def quantity_at(tokens: Tokens, i: int) -> Quantity | None:
-    """The number that starts at token `i`, if one does."""
-    return _read(tokens.words, i) if _may_start(tokens.words[i]) else None
+def values_at(tokens: Tokens, starts: Iterable[int], read: dict[int, int]) -> tuple[int, ...]:
+    """The values of the numbers that start at these tokens, in order. `read`: what was
+    already read in these tokens (NO_NUMBER: none starts there), which this adds to; the
+    hits of one report share most of their spans."""
+    words, values = tokens.words, []
+    for i in starts:
+        value = read.get(i)
+        if value is None:
+            found = _read(words, i) if _may_start(words[i]) else None
+            value = read[i] = found.value if found else NO_NUMBER
+        if value != NO_NUMBER:
+            values.append(value)
+    return tuple(values)
 
 
 def _may_start(word: str) -> bool:

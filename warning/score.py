@@ -16,7 +16,7 @@ from warning.classifier import NO_VOTE, Factors, SentenceVote, SignalClassifier
 from warning.language import detect_many
 from warning.levels import Severity
 from warning.places import Gazetteer, MainPlace, Place, main_place
-from warning.quantities import quantity_at
+from warning.quantities import values_at
 from warning.rules.matcher import (
     Holding,
     RuleMatch,
@@ -227,14 +227,17 @@ class Scorer:
     ) -> tuple[tuple[SignalResult, ...], tuple[SignalScore, ...]]:
         """The signals that fired, strongest first, and every signal's score."""
         results, scores = [], []
+        numbers: dict[int, int] = {}  # token -> the number read there, for every signal's hits
         by_signal: dict[str, list[RuleMatch]] = {}
         for match in reading.matches:
             if match.factor > 0:
                 by_signal.setdefault(match.rule.signal, []).append(match)
         for name, signal in self.rules.signals.items():
-            own = by_signal.get(name, [])
+            own, vote = by_signal.get(name, []), votes.get(name, NO_VOTE)
+            if not own and not vote.probability:  # nothing for it: score 0 (threshold > 0)
+                scores.append(SignalScore(name, 0.0, 0.0, 0.0))
+                continue
             rule_score = _rule_score(own)
-            vote = votes.get(name, NO_VOTE)
             weight = self.classifier_weights.get(name, self.classifier_weight)
             score = combined(rule_score, weight, vote.probability)
             scores.append(
@@ -243,7 +246,7 @@ class Scorer:
             if score >= self.threshold:
                 sentences = reading.sentences
                 quote = sentences[vote.sentence].text if vote.sentence >= 0 else ""
-                hits = _hits(reading.text, sentences, reading.tokens, own)
+                hits = _hits(reading.text, sentences, reading.tokens, own, numbers)
                 evidence = {m.sentence for m in own} | ({vote.sentence} - {-1})
                 results.append(
                     SignalResult(
@@ -293,10 +296,14 @@ def _rule_score(matches: list[RuleMatch]) -> float:
 
 
 def _hits(
-    text: str, sentences: list[Sentence], tokens: Tokens, matches: list[RuleMatch]
+    text: str,
+    sentences: list[Sentence],
+    tokens: Tokens,
+    matches: list[RuleMatch],
+    numbers: dict[int, int],
 ) -> tuple[Hit, ...]:
     """One hit per rule and distinct sentence (repeated captions quote once), strongest rule
-    first, then in reading order."""
+    first, then in reading order. `numbers`: see `values_at`."""
     seen: set[tuple[str, str]] = set()
     hits = []
     for match in sorted(matches, key=lambda m: (-m.rule.weight, m.sentence, m.rule.id)):
@@ -305,9 +312,7 @@ def _hits(
             continue
         seen.add((match.rule.id, sentence.text))
         terms = tuple(text[tokens.starts[a] : tokens.ends[b - 1]] for a, b in match.spans)
-        figures = tuple(
-            q.value for q in (quantity_at(tokens, start) for start, _ in match.spans) if q
-        )
+        figures = values_at(tokens, [start for start, _ in match.spans], numbers)
         hits.append(Hit(match.rule.id, sentence.text, sentence.start, sentence.end, terms, figures))
     return tuple(hits)
 

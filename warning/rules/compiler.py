@@ -147,6 +147,10 @@ class RuleSet:
     rules_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     contexts: list[CompiledContext] = field(default_factory=list)
     causes: list[CompiledCause] = field(default_factory=list)
+    # term -> the contexts (causes) whose first condition holds it, by position: one of
+    # them must be in a sentence for the context to hold there (as for rules_by_term)
+    contexts_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    causes_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     report_rules: list[int] = field(default_factory=list)  # rules with scope: report
     signals: set[str] = field(default_factory=set)  # the signals of `rules`
     regexes: list[RegexTerm] = field(default_factory=list)
@@ -232,9 +236,7 @@ class RuleSet:
         if rule.scope == "report":
             self.report_rules.append(index)
             return True
-        for term in anchor_terms(condition):  # a rule cannot match without its first condition
-            if index not in self.rules_by_term[term]:
-                self.rules_by_term[term].append(index)
+        _index_anchors(self.rules_by_term, index, condition)
         return True
 
     def add_context(self, context: ContextRule, where: str) -> bool:
@@ -243,6 +245,7 @@ class RuleSet:
         if condition is None:
             return False
         signals = frozenset(context.signals)
+        _index_anchors(self.contexts_by_term, len(self.contexts), condition)
         self.contexts.append(
             CompiledContext(
                 context.id,
@@ -263,6 +266,7 @@ class RuleSet:
         if condition is None:
             return False
         ident = f"{signal}.cause.{cause.cause}"
+        _index_anchors(self.causes_by_term, len(self.causes), condition)
         self.causes.append(CompiledCause(ident, signal, cause.cause, condition, where))
         return True
 
@@ -294,6 +298,13 @@ class RuleSet:
             return AnyOf(ids) if near is None else NearTo(ids, near.within, near.order)
         parts = [self._compile(part, first=i == 0) for i, part in enumerate(condition.all or [])]
         return None if any(p is None for p in parts) else AllOf(tuple(parts))
+
+
+def _index_anchors(index: dict[int, list[int]], position: int, condition: Compiled) -> None:
+    """List `position` under each anchor term of `condition`: it cannot hold without one."""
+    for term in anchor_terms(condition):
+        if position not in index[term]:
+            index[term].append(position)
 
 
 def positive_terms(condition: Compiled) -> list[int]:

@@ -194,19 +194,35 @@ class Holding:
 
     def __init__(self, rules: RuleSet, found: dict[int, Hits]) -> None:
         self.rules, self.found = rules, found
-        self.lead = [
-            c
-            for c in rules.contexts
-            if c.lead and any(_context_holds(c, found[s]) for s in range(LEAD) if s in found)
-        ]
+        in_lead = {
+            position
+            for s in range(LEAD)
+            if s in found
+            for position in _anchored(rules.contexts_by_term, found[s])
+            if rules.contexts[position].lead and _context_holds(rules.contexts[position], found[s])
+        }
+        self.lead = [rules.contexts[position] for position in sorted(in_lead)]
         self._at: dict[int, list[CompiledContext]] = {}
 
     def at(self, sentence: int) -> list[CompiledContext]:
         if sentence not in self._at:
             hits = self.found.get(sentence)
-            own = [c for c in self.rules.contexts if not c.lead and _context_holds(c, hits)]
+            contexts = self.rules.contexts
+            own = [
+                contexts[position]
+                for position in _anchored(self.rules.contexts_by_term, hits)
+                if not contexts[position].lead and _context_holds(contexts[position], hits)
+            ]
             self._at[sentence] = own + self.lead if hits else self.lead
         return self._at[sentence]
+
+
+def _anchored(index: dict[int, list[int]], hits: Hits | None) -> list[int]:
+    """Positions (ascending) of the contexts or causes with an anchor term in `hits`: the
+    only ones that can hold there. A sentence holds a few terms; a rule set has dozens."""
+    if not hits:
+        return []
+    return sorted({position for term in hits for position in index.get(term, ())})
 
 
 def _context_holds(context: CompiledContext, hits: Hits | None) -> bool:
@@ -313,7 +329,8 @@ def cause_sentences(rules: RuleSet, found: dict[int, Hits]) -> dict[str, dict[st
     if not rules.causes:
         return causes
     for sentence, hits in found.items():
-        for cause in rules.causes:
+        for position in _anchored(rules.causes_by_term, hits):
+            cause = rules.causes[position]
             if evaluate(cause.condition, hits, []):
                 causes.setdefault(cause.signal, {}).setdefault(cause.cause, set()).add(sentence)
     return causes
