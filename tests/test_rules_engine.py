@@ -9,6 +9,7 @@ import pytest
 from warning.rules.compiler import inflections
 from warning.rules.matcher import (
     LEAD,
+    Hits,
     Holding,
     _context_holds,
     cause_sentences,
@@ -420,7 +421,7 @@ def test_contexts_and_causes_found_by_term_are_those_a_full_scan_finds() -> None
     shortcut: a sentence holds a few terms, the pack has dozens of contexts). Over the text of
     every rule test of the shipped pack, each sentence's contexts, the lead's and the causes
     are the ones trying every context and cause finds."""
-    pack, compared = load_pack(), 0
+    pack, compared, reported = load_pack(), 0, 0
     for test in pack.tests:
         rules = pack.rules_for(test.language)
         found = find_terms(rules, tokenize(test.text, split_sentences(test.text)))
@@ -440,4 +441,14 @@ def test_contexts_and_causes_found_by_term_are_those_a_full_scan_finds() -> None
                 if evaluate(cause.condition, hits, []):
                     causes.setdefault(cause.signal, {}).setdefault(cause.cause, set()).add(sentence)
         assert cause_sentences(rules, found) == causes, test.text
+        merged = Hits()  # report-scope rules: looked up by their first condition's terms too
+        for hits in found.values():
+            for term, spans in hits.items():
+                merged[term].extend(spans)
+        indexed = {i for term in merged for i in rules.report_rules_by_term.get(term, ())}
+        for i, rule in enumerate(rules.rules):
+            if rule.scope == "report" and evaluate(rule.condition, merged, []):
+                assert i in indexed, (rule.id, test.text)
+                reported += 1
     assert compared > 50  # the pack's tests hold contexts: the comparison is not empty
+    assert reported > 5  # and report-scope rules that hold

@@ -151,7 +151,8 @@ class RuleSet:
     # them must be in a sentence for the context to hold there (as for rules_by_term)
     contexts_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     causes_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    report_rules: list[int] = field(default_factory=list)  # rules with scope: report
+    # rules with scope: report, by the terms of their first condition (in any sentence)
+    report_rules_by_term: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     signals: set[str] = field(default_factory=set)  # the signals of `rules`
     regexes: list[RegexTerm] = field(default_factory=list)
     counts: bool = False  # some rule has a `count` condition: numbers must be read
@@ -234,7 +235,7 @@ class RuleSet:
         )
         self.signals.add(signal)
         if rule.scope == "report":
-            self.report_rules.append(index)
+            _index_anchors(self.report_rules_by_term, index, condition)
             return True
         _index_anchors(self.rules_by_term, index, condition)
         return True

@@ -237,7 +237,11 @@ def _report_matches(
 ) -> list[RuleMatch]:
     """Rules with `scope: report`: their conditions may hold in different sentences; the hit
     quotes the sentence where the first condition matched."""
-    if not rules.report_rules:
+    by_term = rules.report_rules_by_term
+    candidates = sorted(
+        {i for hits in found.values() for term in hits for i in by_term.get(term, ())}
+    )
+    if not candidates:  # no report rule's first condition anywhere: nothing to merge
         return []
     merged = Hits()
     for hits in found.values():
@@ -245,7 +249,7 @@ def _report_matches(
             merged[term].extend(spans)
         merged.numbers.update(hits.numbers)
     matches = []
-    for index in rules.report_rules:
+    for index in candidates:
         rule = rules.rules[index]
         spans = evaluate(rule.condition, merged, [])
         if not spans or not _heavy_enough(rule, merged):
