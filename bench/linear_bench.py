@@ -12,7 +12,7 @@ the garbage collector, which a 1 MB report's objects set off, walks the gazettee
 400,000 objects (bench/gc_bench.py).
 
 Two tables: `score_many`, as the daemon scores the reports waiting in the store (the
-classifier reads up to 200,000 characters of them at once), and `score`, one call per
+classifier reads up to 1,000,000 characters of them at once), and `score`, one call per
 report, as `warning score` does; the target is for the first. The second shows the fixed
 cost of a call (about 0.3 ms of array set-up in the classifier) that batching spreads out.
 Run: python bench/linear_bench.py [--shape NAME] [--quick]
