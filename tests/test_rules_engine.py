@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -452,3 +453,28 @@ def test_contexts_and_causes_found_by_term_are_those_a_full_scan_finds() -> None
                 reported += 1
     assert compared > 50  # the pack's tests hold contexts: the comparison is not empty
     assert reported > 5  # and report-scope rules that hold
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # "dispersed" with a shadda: one word, not "فر" (fled) and "قت"
+        ("فرّقت الشرطة الاحتجاج", ("فرقت", "الشرطة", "الاحتجاج")),
+        ("فرّ السكان", ("فر", "السكان")),  # "fled" with a shadda reads as the rules spell it
+        ("نـزوح الأسر", ("نزوح", "الأسر")),  # a tatweel inside a word
+        (unicodedata.normalize("NFD", "déplacés à Goma"), ("déplacés", "à", "goma")),
+    ],
+)
+def test_combining_marks_stay_inside_their_word(text: str, words: tuple[str, ...]) -> None:
+    tokens = tokenize(text, split_sentences(text))
+    assert tokens.words == words
+    # the offsets still point at the text as written, marks included
+    assert [text.lower()[a:b] for a, b in zip(tokens.starts, tokens.ends, strict=True)] == [
+        w for w in text.lower().split()
+    ]
+
+
+def test_a_shadda_does_not_make_dispersing_a_protest_flight(scorer) -> None:  # noqa: ANN001
+    dispersed = "فرّقت الشرطة احتجاجاً في طرابلس واعتقلت عشرة أشخاص."
+    assert "displacement" not in {s.name for s in scorer.score(dispersed).signals}
+    assert "displacement" in {s.name for s in scorer.score("فرّ السكان من القصف.").signals}

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
 
+# Combining marks, which \w does not match: accents typed apart from their letter (NFD
+# "de\u0301place\u0301s") and Arabic vowel signs ("فرّقت", dispersed, with a shadda). Inside a
+# word they would split it ("فر" + "قت": "fled").
+MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
 # A number ("200,000", "2.5") or a word; apostrophes split words, so "army's" holds "army"
 # and "l'armée" holds "armée".
-TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+")
+TOKEN = re.compile(rf"\d+(?:[.,]\d+)*|[\w{MARKS}]+")
+_MARK = re.compile(f"[{MARKS}\u0640]")  # and the Arabic tatweel (a letter to \w)
 # A sentence ends at . ! ? (maybe closed by a quote or bracket) before a space and
 # a capital, digit or opening quote; a line break always ends one.
 SENTENCE_END = re.compile(
@@ -192,7 +198,9 @@ def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
     for match in TOKEN.finditer(lowered):
         add_start(match.start())
         add_word(match.group())
-    words, starts = tuple(words_found), tuple(starts_found)
+    starts = tuple(starts_found)
+    ends = tuple(start + len(word) for start, word in zip(starts, words_found, strict=True))
+    words = tuple(map(plain_word, words_found)) if _MARK.search(lowered) else tuple(words_found)
     # Sentence k holds the words from the first one at or after its start up to the next
     # sentence's; sentences cover all text but white space and quotes.
     sentence_of: list[int] = []
@@ -200,8 +208,15 @@ def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
         bound = bisect_left(starts, sentence.start)
         sentence_of += [index] * (bound - len(sentence_of))
     sentence_of += [len(sentences) - 1] * (len(starts) - len(sentence_of))
-    ends = tuple(start + len(word) for start, word in zip(starts, words, strict=True))
     return Tokens(words, starts, ends, tuple(sentence_of), lowered)
+
+
+def plain_word(word: str) -> str:
+    """A word as rules spell it: accents typed apart composed ("é"), Arabic vowel signs and
+    tatweel left out ("فرّقت" -> "فرقت"). Most words hold none: they are returned as they are."""
+    if word.isascii() or not _MARK.search(word):
+        return word
+    return _MARK.sub("", unicodedata.normalize("NFC", word))
 
 
 def title_of(text: str, fallback: str) -> str:

@@ -19,7 +19,7 @@ from warning.rules.model import (
     terms_for,
 )
 from warning.rules.regex import RegexSet, RegexTerm, compile_regex
-from warning.text import TOKEN, is_number, normalise
+from warning.text import TOKEN, is_number, normalise, plain_word
 
 REGEX = "re:"
 VOWELS = set("aeiou")
@@ -348,7 +348,7 @@ def compile_term(term: str, english: bool = True) -> tuple[WordPattern, ...]:
             continue
         if "*" in piece[:-1]:
             raise ValueError(f"term '{term}': '*' may only end a word ('{piece}')")
-        words = TOKEN.findall(piece)
+        words = [plain_word(word) for word in TOKEN.findall(piece)]
         if not words:
             raise ValueError(f"term '{term}' has no words in '{piece}'")
         for i, word in enumerate(words):
