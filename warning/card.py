@@ -86,7 +86,8 @@ def floor(negatives: Sequence[float]) -> float:
     rules find almost everything, and a bolder threshold costs nothing. Ordinary sentences
     are not among them, and a report has dozens: a threshold that 4 of 1,500 ordinary
     example sentences reach fired hate_speech on "Tourists appeared to be adapting."."""
-    return next((t for t in GRID if all(p < t for p in negatives)), GRID[-1])
+    highest = max(negatives, default=-1.0)
+    return next((t for t in GRID if t > highest), GRID[-1])
 
 
 def choose(

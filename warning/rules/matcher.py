@@ -165,11 +165,10 @@ def match_rules(
     found = find_terms(rules, tokens) if found is None else found
     holding = holding or Holding(rules, found)
     matches: list[RuleMatch] = []
-    by_term, all_rules = rules.rules_by_term, rules.rules
+    all_rules = rules.rules
     for sentence, hits in sorted(found.items()):
         present = set(hits)
-        candidates = {r for term in present for r in by_term.get(term, ())}
-        for index in candidates:  # in any order: matches are sorted at the end
+        for index in _anchored(rules.rules_by_term, present):
             rule = all_rules[index]
             if not rule.may_match(present):
                 continue
@@ -194,35 +193,32 @@ class Holding:
 
     def __init__(self, rules: RuleSet, found: dict[int, Hits]) -> None:
         self.rules, self.found = rules, found
-        in_lead = {
-            position
-            for s in range(LEAD)
-            if s in found
-            for position in _anchored(rules.contexts_by_term, found[s])
-            if rules.contexts[position].lead and _context_holds(rules.contexts[position], found[s])
-        }
+        in_lead = {p for s in range(LEAD) if s in found for p in self._holding(found[s], True)}
         self.lead = [rules.contexts[position] for position in sorted(in_lead)]
         self._at: dict[int, list[CompiledContext]] = {}
 
     def at(self, sentence: int) -> list[CompiledContext]:
         if sentence not in self._at:
             hits = self.found.get(sentence)
-            contexts = self.rules.contexts
-            own = [
-                contexts[position]
-                for position in _anchored(self.rules.contexts_by_term, hits)
-                if not contexts[position].lead and _context_holds(contexts[position], hits)
-            ]
+            own = [self.rules.contexts[p] for p in self._holding(hits, False)]
             self._at[sentence] = own + self.lead if hits else self.lead
         return self._at[sentence]
 
+    def _holding(self, hits: Hits | None, lead: bool) -> list[int]:
+        """Positions of the contexts (lead ones or the others) that hold with these hits."""
+        contexts = self.rules.contexts
+        return [
+            position
+            for position in _anchored(self.rules.contexts_by_term, hits or ())
+            if contexts[position].lead == lead and _context_holds(contexts[position], hits)
+        ]
 
-def _anchored(index: dict[int, list[int]], hits: Hits | None) -> list[int]:
-    """Positions (ascending) of the contexts or causes with an anchor term in `hits`: the
-    only ones that can hold there. A sentence holds a few terms; a rule set has dozens."""
-    if not hits:
-        return []
-    return sorted({position for term in hits for position in index.get(term, ())})
+
+def _anchored(index: dict[int, list[int]], terms: Iterable[int]) -> list[int]:
+    """Positions (ascending) of the rules, contexts or causes in `index` with an anchor term
+    among `terms`: the only ones that can hold there. A sentence holds a few terms; a rule
+    set has dozens of each."""
+    return sorted({position for term in terms for position in index.get(term, ())})
 
 
 def _context_holds(context: CompiledContext, hits: Hits | None) -> bool:
@@ -237,10 +233,7 @@ def _report_matches(
 ) -> list[RuleMatch]:
     """Rules with `scope: report`: their conditions may hold in different sentences; the hit
     quotes the sentence where the first condition matched."""
-    by_term = rules.report_rules_by_term
-    candidates = sorted(
-        {i for hits in found.values() for term in hits for i in by_term.get(term, ())}
-    )
+    candidates = _anchored(rules.report_rules_by_term, {t for hits in found.values() for t in hits})
     if not candidates:  # no report rule's first condition anywhere: nothing to merge
         return []
     merged = Hits()
