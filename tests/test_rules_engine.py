@@ -478,3 +478,18 @@ def test_a_shadda_does_not_make_dispersing_a_protest_flight(scorer) -> None:  # 
     dispersed = "فرّقت الشرطة احتجاجاً في طرابلس واعتقلت عشرة أشخاص."
     assert "displacement" not in {s.name for s in scorer.score(dispersed).signals}
     assert "displacement" in {s.name for s in scorer.score("فرّ السكان من القصف.").signals}
+
+
+def test_arabic_terms_also_match_after_the_joined_and(tmp_path: Path) -> None:
+    """Arabic writes "and" joined to the next word: "الناس" is also "والناس", "محاصر*" also
+    "ومحاصرة"; not for words under three letters, where "و" makes another word ("فر" fled,
+    "وفر" provided)."""
+    body = "    any:\n      ar: [الناس, محاصر*, فر]"
+    (tmp_path / "siege.yaml").write_text(SIGNAL.format(body=body))
+    (tmp_path / "severity.yaml").write_text(SEVERITY)
+    rules = load_pack(tmp_path).rules_for("ar")
+    assert matching_rules(rules, "خرج الكبار والناس جائعون") == {"siege.r"}
+    assert matching_rules(rules, "المدينة ومحاصرة منذ شهر") == {"siege.r"}
+    assert matching_rules(rules, "وفر الطعام للجميع") == set()
+    english = pack_with(tmp_path, "    any: [people]")
+    assert matching_rules(english, "wpeople") == set()

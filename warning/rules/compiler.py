@@ -24,6 +24,8 @@ from warning.text import TOKEN, is_number, normalise, plain_word
 REGEX = "re:"
 VOWELS = set("aeiou")
 NUMBER = "{number}"
+ARABIC_AND = "و"  # written joined to the next word
+ARABIC_CONJUNCTION_MIN = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +197,21 @@ class RuleSet:
         if first.number:
             self.on_number.append(term)
         elif first.prefix:
-            self.by_prefix[first.prefix].append(term)
+            for prefix in self._with_conjunction(first.prefix):
+                self.by_prefix[prefix].append(term)
             self.prefix_lengths = tuple(sorted({len(p) for p in self.by_prefix}))
         else:
             for form in first.forms:
-                self.by_word[form].append(term)
+                for word in self._with_conjunction(form):
+                    self.by_word[word].append(term)
+
+    def _with_conjunction(self, word: str) -> tuple[str, ...]:
+        """Arabic writes "and" as a prefix: a term that begins with `word` also begins with
+        "و" + `word` ("والناس" for "الناس"). Not for words under three letters, where the
+        prefixed form is often another word ("فر" fled, "وفر" provided)."""
+        if self.language == "ar" and len(word) >= ARABIC_CONJUNCTION_MIN:
+            return (word, ARABIC_AND + word)
+        return (word,)
 
     def add_rule(self, rule: Rule, signal: str, where: str) -> bool:
         """Compile `rule` for this set's language; False if it has no terms in that language."""
