@@ -16,6 +16,7 @@ from warning.classifier import SHIPPED, load_examples
 from warning.cli_card import classifier_eval
 from warning.cli_deliveries import deliveries_app
 from warning.cli_eval import eval_command
+from warning.cli_routes import routes_app
 from warning.cli_rules import rules_app
 from warning.cli_sources import sources
 from warning.cliutil import (
@@ -28,12 +29,15 @@ from warning.cliutil import (
     scorer_for,
     settings_from,
 )
+from warning.config import Settings
 from warning.extract import ExtractError, text_to_score
 from warning.jsonl import score_lines
+from warning.labels import read_labels
+from warning.notify import url_problem
 from warning.rules.pack import load_pack, run_tests
 from warning.score import Assessment, Scorer
 from warning.store import AlertRow, Store
-from warning.yamlio import InputError
+from warning.yamlio import InputError, load_yaml
 
 app = typer.Typer(
     add_completion=False,
@@ -45,6 +49,7 @@ classifier_app = typer.Typer(no_args_is_help=True, help="The signal classifier."
 app.add_typer(classifier_app, name="classifier")
 app.add_typer(rules_app, name="rules")
 app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(routes_app, name="routes")
 app.command()(sources)
 app.command("eval")(eval_command)
 classifier_app.command("eval")(classifier_eval)
@@ -64,7 +69,7 @@ def score(
     """Score one report and explain why: signals, severity, quoted evidence, places."""
     if (path is None) == (jsonl is None):
         fail(["give either a PATH (or -) or --jsonl FILE"])
-    scorer = scorer_for(settings_from(config))
+    scorer = scorer_for(settings_from(config, secrets=False))
     if jsonl is not None:
         _score_jsonl(scorer, jsonl)
         return
@@ -163,7 +168,7 @@ def alerts(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """The alert log: time, severity, signals, place, title, delivery state."""
-    settings = settings_from(config)
+    settings = settings_from(config, secrets=False)
     rows = Store(settings.database.url).alert_log(limit)
     if as_json:
         print(json.dumps([_alert_json(row) for row in rows], ensure_ascii=False, default=str))
@@ -212,6 +217,7 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
             }
             for d in row.deliveries
         ],
+        "labels": {k: list(v) for k, v in read_labels(a.labels).items()},
         "assessment": json.loads(a.assessment),
     }
 
@@ -220,6 +226,9 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
 def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Validate the configuration, the rules and the classifier examples; run every rule test."""
     settings = settings_from(config)
+    unreadable = channel_problems(config, settings)
+    if unreadable:
+        fail(unreadable, code=1)
     try:
         pack = load_pack(settings.rules.path)
         examples = load_examples(settings.classifier.path, settings.classifier.extra)
@@ -239,6 +248,19 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
         f"ok: config, {len(pack.files)} rule files, {len(pack.rule_ids)} rules, "
         f"{len(pack.tests)} rule tests passed, {len(examples.texts)} classifier examples"
     )
+
+
+def channel_problems(config: Path, settings: Settings) -> list[str]:
+    """`file:line:col: channels.NAME.url: why` for each channel URL Apprise cannot use."""
+    found = {name: url_problem(c.url) for name, c in settings.channels.items()}
+    if not any(found.values()):
+        return []
+    doc = load_yaml(config)
+    return [
+        f"{doc.where(('channels', name, 'url'))}: channels.{name}.url: {settings.redact(why)}"
+        for name, why in found.items()
+        if why
+    ]
 
 
 def main() -> None:

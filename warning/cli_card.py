@@ -47,7 +47,7 @@ def classifier_eval(
 ) -> None:
     """Cross-validated precision, recall and F1 per signal; with --tune, thresholds and the
     classifier card."""
-    settings = settings_from(config)
+    settings = settings_from(config, secrets=False)
     try:
         examples = load_examples(settings.classifier.path, settings.classifier.extra)
     except InputError as exc:

@@ -33,7 +33,7 @@ def deliveries(
     """Deliveries, newest first: alert, channel, status, attempts, last error, next attempt."""
     if context.invoked_subcommand is not None:
         return
-    settings = settings_from(config)
+    settings = settings_from(config, secrets=False)
     rows = [_row(d, settings) for d in Store(settings.database.url).deliveries(status, limit)]
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))

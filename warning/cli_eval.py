@@ -52,7 +52,7 @@ def eval_command(
     if split not in (None, "tune", "holdout"):
         fail([f"--split {split!r}: 'tune' or 'holdout'"])
     labelled = read_set(path, form, maps, text_column, skips).only(split)
-    scorer = scorer_for(settings_from(config))
+    scorer = scorer_for(settings_from(config, secrets=False))
     result = evaluate(labelled, _scored(scorer, labelled, show=not as_json), misses)
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False))

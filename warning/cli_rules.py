@@ -19,7 +19,7 @@ PathArgument = Annotated[
 
 
 def _pack(path: Path | None, config: Path) -> RulePack:
-    folder = path or settings_from(config).rules.path
+    folder = path or settings_from(config, secrets=False).rules.path
     try:
         return load_pack(folder)
     except InputError as exc:
@@ -46,7 +46,7 @@ def explain_text(
     cancelled it, and the resulting scores."""
     if _is_file(text):
         text = Path(text).read_bytes().decode("utf-8", errors="replace")
-    scorer = scorer_for(settings_from(config))
+    scorer = scorer_for(settings_from(config, secrets=False))
     result = scorer.score(text)
     out.print(
         f"language {result.language}; {len(scorer.rules.rules_for(result.language).rules)} rules"

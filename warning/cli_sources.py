@@ -19,7 +19,7 @@ def sources(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Every configured source: last success, last error, items seen and new, next run."""
-    settings = settings_from(config)
+    settings = settings_from(config, secrets=False)
     states = Store(settings.database.url).source_states()
     rows = [
         _row(s.name, s.kind, s.every, states.get(s.name) or SourceState(name=s.name))

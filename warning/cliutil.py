@@ -29,13 +29,14 @@ SEVERITY_STYLE = {
 }
 
 
-def settings_from(path: Path) -> Settings:
-    """The settings in `path`; the built-in defaults when the default file is absent."""
+def settings_from(path: Path, secrets: bool = True) -> Settings:
+    """The settings in `path`; the built-in defaults when the default file is absent.
+    `secrets=False` for commands that send nothing: an unset `${NAME}` is not an error."""
     try:
         if path == DEFAULT_CONFIG and not path.exists():
             settings = Settings()
         else:
-            settings = load_settings(path)
+            settings = load_settings(path, unset_ok=not secrets)
     except InputError as exc:
         fail(exc.messages)
     setup_logging(settings.redact)

@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from warning.escape import Dialect, dialect_of
 from warning.levels import Severity
 from warning.redact import Redactor, channel_secrets, feed_secrets
+from warning.routing import SHORTHAND_FLOOR, Matcher, Options, Route, shorthand
 from warning.yamlio import InputError, Located, load_yaml, validate
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -105,8 +116,12 @@ MB = 1024 * 1024
 SourceName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
+LabelName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class SourceBase(Strict):
     name: SourceName
+    labels: dict[LabelName, str] = {}  # added to the labels of its alerts: {team: sahel-desk}
     every: Seconds = 300.0  # how often it is polled
     timeout: Seconds = 20.0  # per HTTP request
     max_bytes: int = Field(5 * MB, ge=1024)  # a larger response or file is refused
@@ -182,7 +197,9 @@ class WebSettings(Strict):
 
 class ChannelSettings(Strict):
     url: str = Field(repr=False)  # secret: redacted everywhere, never echoed in an error
-    min_severity: Severity = Severity.high
+    # the least severity it is sent; without `routes:` it makes the channel's route (high
+    # when unset), with `routes:` it also holds back lesser alerts the routes give it
+    min_severity: Severity | None = None
     format: Literal["email", "markdown", "text"] | None = None  # None: guessed from the URL
 
     @property
@@ -192,6 +209,62 @@ class ChannelSettings(Strict):
     @property
     def body_format(self) -> str:
         return self.format or self.dialect.body_format
+
+
+def _matcher(text: str) -> str:
+    Matcher.parse(text)  # raises ValueError naming what is wrong
+    return text
+
+
+class RouteSettings(Strict):
+    """One node of the routing tree (warning/routing.py); unset options are inherited."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    matchers: list[Annotated[str, AfterValidator(_matcher)]] = []
+    channels: list[str] | None = None
+    carry_on: bool = Field(False, alias="continue")
+    group_by: list[LabelName] | None = None
+    group_wait: Seconds | None = Field(None, ge=0)
+    group_interval: Seconds | None = Field(None, ge=0)
+    repeat_interval: Seconds | None = Field(None, ge=0)
+    redact: Literal["none", "public"] | None = None
+    routes: list[RouteSettings] = []
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_exist(cls, channels: list[str] | None, info: ValidationInfo) -> Any:
+        """Reading a config file, the names under `channels:` come as context, so that an
+        unknown name is reported on its own line."""
+        known = (info.context or {}).get("channels")
+        unknown = [c for c in channels or [] if known is not None and c not in known]
+        if unknown:
+            names, missing = ", ".join(sorted(known)) or "none", ", ".join(map(repr, unknown))
+            raise ValueError(f"no channel named {missing} (channels: {names})")
+        return channels
+
+    def resolved(self, path: str, parent: Options) -> Route:
+        """This node as a Route: its options over its parent's, its children resolved."""
+        given = {
+            "channels": None if self.channels is None else tuple(self.channels),
+            "group_by": None if self.group_by is None else tuple(self.group_by),
+            "group_wait": self.group_wait,
+            "group_interval": self.group_interval,
+            "repeat_interval": self.repeat_interval,
+            "redact": self.redact,
+        }
+        options = Options(**{k: getattr(parent, k) if v is None else v for k, v in given.items()})
+        children = tuple(
+            child.resolved(f"{path}.routes[{i}]", options) for i, child in enumerate(self.routes)
+        )
+        matchers = tuple(Matcher.parse(m) for m in self.matchers)
+        return Route(path, matchers, options, self.carry_on, children)
+
+    def named_channels(self, path: str = "routes") -> list[tuple[str, str]]:
+        """(where, channel) for every channel the tree names."""
+        found = [(f"{path}.channels", c) for c in self.channels or []]
+        for i, child in enumerate(self.routes):
+            found += child.named_channels(f"{path}.routes[{i}]")
+        return found
 
 
 class Settings(Strict):
@@ -205,7 +278,35 @@ class Settings(Strict):
     web: WebSettings = WebSettings()
     sources: list[SourceSettings] = []
     channels: dict[str, ChannelSettings] = {}
+    routes: RouteSettings | None = None  # None: each channel's min_severity is its route
     secrets: frozenset[str] = Field(frozenset(), exclude=True, repr=False)
+
+    @field_validator("routes")
+    @classmethod
+    def _known_channels(cls, routes: RouteSettings | None, info: ValidationInfo) -> Any:
+        channels = info.data.get("channels", {})
+        unknown = [f"{where}: no channel named {name!r}" for where, name in
+                   (routes.named_channels() if routes else []) if name not in channels]  # fmt: skip
+        if info.context and "channels" in info.context:
+            return routes  # reported where each name stands (RouteSettings._channels_exist)
+        if unknown:
+            raise ValueError("; ".join(unknown))
+        return routes
+
+    @cached_property
+    def route_tree(self) -> Route:
+        """The routing tree: `routes:` resolved, or one route per channel's min_severity."""
+        if self.routes is None:
+            floors = {n: c.min_severity or SHORTHAND_FLOOR for n, c in self.channels.items()}
+            return shorthand(floors)
+        return self.routes.resolved("root", Options())
+
+    @property
+    def channel_floors(self) -> dict[str, Severity]:
+        """Channels that hold back alerts below a min_severity they set (with `routes:`)."""
+        if self.routes is None:
+            return {}
+        return {n: c.min_severity for n, c in self.channels.items() if c.min_severity}
 
     @field_validator("sources")
     @classmethod
@@ -241,26 +342,41 @@ class Settings(Strict):
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Settings:
         copied = super().model_copy(update=update, deep=deep)
         copied.__dict__.pop("redactor", None)  # a copy may hold other secrets
+        copied.__dict__.pop("route_tree", None)  # or other channels and routes
         return copied
 
 
-def _substitute(data: Any, doc: Located, here: tuple, secrets: set[str], errors: list[str]) -> Any:
-    if isinstance(data, dict):
-        return {k: _substitute(v, doc, (*here, k), secrets, errors) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_substitute(v, doc, (*here, i), secrets, errors) for i, v in enumerate(data)]
-    if not isinstance(data, str) or "${" not in data:
-        return data
+@dataclass
+class _Substitution:
+    """What `${NAME}` substitution found: the secrets, and the names not set (errors, or
+    left as written when the command reads and sends nothing)."""
 
-    def value_of(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            errors.append(f"{doc.where(here)}: environment variable {name} is not set")
+    doc: Located
+    unset_ok: bool
+    secrets: set[str] = dataclass_field(default_factory=set)
+    unset: set[str] = dataclass_field(default_factory=set)
+    errors: list[str] = dataclass_field(default_factory=list)
+
+    def walk(self, data: Any, here: tuple = ()) -> Any:
+        if isinstance(data, dict):
+            return {k: self.walk(v, (*here, k)) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self.walk(v, (*here, i)) for i, v in enumerate(data)]
+        if not isinstance(data, str) or "${" not in data:
+            return data
+
+        def value_of(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in os.environ:
+                self.secrets.add(os.environ[name])
+                return os.environ[name]
+            if self.unset_ok:
+                self.unset.add(name)
+                return match.group(0)
+            self.errors.append(f"{self.doc.where(here)}: environment variable {name} is not set")
             return ""
-        secrets.add(os.environ[name])
-        return os.environ[name]
 
-    return ENV_REF.sub(value_of, data)
+        return ENV_REF.sub(value_of, data)
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:
@@ -299,16 +415,19 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     )
 
 
-def load_settings(path: Path) -> Settings:
-    """Read, substitute, validate and resolve `path`; raise InputError naming file:line."""
+def load_settings(path: Path, unset_ok: bool = False) -> Settings:
+    """Read, substitute, validate and resolve `path`; raise InputError naming file:line.
+    With `unset_ok` (commands that only read the store), a `${NAME}` whose variable is not
+    set stays as written: those commands work without the delivery secrets."""
     if not path.is_file():
         raise InputError([f"{path}: no such config file"])
     doc = load_yaml(path)
-    secrets: set[str] = set()
-    errors: list[str] = []
-    data = _substitute(doc.data or {}, doc, (), secrets, errors)
-    if errors:
-        raise InputError(errors)
-    settings = validate(Located(doc.path, data, doc.marks), Settings)
-    settings = settings.model_copy(update={"secrets": frozenset(secrets)})
+    found = _Substitution(doc, unset_ok)
+    data = found.walk(doc.data or {})
+    if found.errors:
+        raise InputError(found.errors)
+    named = data.get("channels") if isinstance(data, dict) else None
+    context = {"channels": set(named) if isinstance(named, dict) else set()}
+    settings = validate(Located(doc.path, data, doc.marks), Settings, context)
+    settings = settings.model_copy(update={"secrets": frozenset(found.secrets)})
     return _resolve_paths(settings, path.parent.resolve())

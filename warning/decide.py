@@ -8,8 +8,10 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from warning.labels import AddedLabels
 from warning.levels import Severity
 from warning.models import Alert, Event, Report, utcnow
+from warning.routing import Labels, Route, channels_for
 from warning.rules.model import SeverityRule
 from warning.score import Assessment
 
@@ -74,10 +76,13 @@ class Joining:
 
 @dataclass(frozen=True)
 class AlertPolicy:
-    """Who gets what: the least severity logged as an alert, each channel's least severity."""
+    """Who gets what: the least severity logged as an alert, the routing tree, the channels
+    that hold back lesser alerts, and the labels the config and rule pack add."""
 
     alert_from: Severity
-    channels: dict[str, Severity]
+    routes: Route
+    floors: dict[str, Severity]
+    added: AddedLabels
 
 
 @dataclass(frozen=True)
@@ -113,12 +118,14 @@ def decide_alert(
     return change
 
 
-def channels_owed(severity: Severity, policy: AlertPolicy, already: set[str]) -> list[str]:
-    """Channels that want an alert of `severity` and have no delivery of it yet."""
+def channels_owed(labels: Labels, policy: AlertPolicy, already: set[str]) -> list[str]:
+    """Channels the routes give an alert with these labels that have no delivery of it yet
+    (and whose min_severity, if they set one, it reaches), in match order."""
+    severity = Severity(labels["severity"][0])
     return [
         name
-        for name, minimum in policy.channels.items()
-        if name not in already and severity.at_least(minimum)
+        for name in channels_for(policy.routes, labels)
+        if name not in already and severity.at_least(policy.floors.get(name, Severity.none))
     ]
 
 

@@ -85,6 +85,7 @@ class Alert(SQLModel, table=True):
     url: str = ""
     signals: str = ""  # comma-separated names of the fired signals, strongest first
     assessment: str = Field(sa_column=Column(Text, nullable=False))  # the score JSON
+    labels: str = ""  # JSON {label: [values]} that routes matched (warning/labels.py)
 
 
 class DeliveryStatus(StrEnum):

@@ -10,10 +10,12 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import apprise
+from apprise.manager_plugins import NotificationManager
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from warning.config import ChannelSettings, Settings
@@ -141,6 +143,36 @@ class Notifier:
         if ok:
             return ""
         return self.settings.redact(_reason(captured.getvalue()) or "Apprise reported a failure")
+
+
+def url_problem(url: str) -> str:
+    """Why Apprise cannot use `url` ("" when it can), found without sending anything: an
+    unknown scheme, or fields its plugin refuses (with the plugin's reason). The URL itself
+    is never quoted (it may hold secrets); the caller redacts the reason."""
+    scheme = url.split("://", 1)[0].strip().lower() if "://" in url else ""
+    if scheme not in _schemes():
+        return (
+            f"unknown scheme {scheme!r}: not an Apprise URL "
+            "(e.g. mailto://, mailtos://, slack://, mmost://, json://)"
+            if scheme
+            else "not an Apprise URL (SCHEME://...)"
+        )
+    quiet = logging.getLogger("apprise")
+    propagate, quiet.propagate = quiet.propagate, False  # its lines quote the URL, masked
+    try:
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(levelname)s: %(message)s") as log:
+            loaded = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    finally:
+        quiet.propagate = propagate
+    if loaded is not None:
+        return ""
+    said = [r for r in _records(log.getvalue()) if "://" not in r]
+    return f"Apprise cannot read this {scheme}:// URL" + (f": {' | '.join(said)}" if said else "")
+
+
+@cache
+def _schemes() -> frozenset[str]:
+    return frozenset(NotificationManager().schemas())
 
 
 def _reason(log_text: str) -> str:

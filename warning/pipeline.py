@@ -21,6 +21,7 @@ from warning.decide import AlertChange, AlertPolicy, escalate, window
 from warning.dedupe import fingerprint
 from warning.events import EventFinder
 from warning.fetch import FetchError
+from warning.labels import AddedLabels
 from warning.models import Alert, Report, SourceState, utcnow
 from warning.notify import Notifier
 from warning.outbox import Outbox
@@ -237,8 +238,7 @@ class Service:
         """Score every stored, unscored report; join it to its event and raise or update
         the event's alert with its pending deliveries. Returns the new alerts."""
         alerts = []
-        channels = {name: c.min_severity for name, c in self.settings.channels.items()}
-        policy = AlertPolicy(self.settings.alerts.min_severity, channels)
+        policy = self.policy()
         while batch := self.store.unscored_reports():
             scored = self.scorer.score_many([report.text for report in batch])
             for report, assessment in zip(batch, scored, strict=True):
@@ -250,6 +250,17 @@ class Service:
                     if change.created:
                         alerts.append(change.alert)
         return alerts
+
+    def policy(self) -> AlertPolicy:
+        """Who gets what, from the config and the rule pack as they are now."""
+        settings = self.settings
+        added = AddedLabels(
+            {s.name: tuple(s.labels.items()) for s in settings.sources},
+            {name: signal.labels for name, signal in self.scorer.rules.signals.items()},
+        )
+        return AlertPolicy(
+            settings.alerts.min_severity, settings.route_tree, settings.channel_floors, added
+        )
 
     def _escalated(self, assessment: Assessment) -> Assessment:
         """Raise severity where recent reports about the same place complete a pattern."""

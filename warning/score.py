@@ -89,6 +89,10 @@ class Assessment:
             "why": self.why,
             "place": self.place,
             "country": self.main.country,
+            "main": {
+                "regions": list(self.main.regions),
+                "towns": [t for t in self.main.towns if t not in self.main.regions],
+            },
             "signals": [_signal_json(s) for s in self.signals],
             "places": [
                 {

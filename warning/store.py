@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from warning.decide import (
     decide_alert,
 )
 from warning.dedupe import canonical_url
-from warning.levels import Severity
+from warning.labels import alert_labels, labels_json
 from warning.migrate import upgrade
 from warning.models import (
     Alert,
@@ -379,9 +380,19 @@ def _raise_or_update(
             .where(Alert.event_id == event.id)
         )
     )
-    for name in channels_owed(Severity(change.alert.severity), policy, owed):
+    source = report.source if change.alert.report_id == report.id else _source_of(session, change)
+    labels = alert_labels(
+        json.loads(change.alert.assessment), change.alert.severity, source, policy.added
+    )
+    change.alert.labels = labels_json(labels)
+    for name in channels_owed(labels, policy, owed):
         session.add(Delivery(alert_id=change.alert.id, channel=name))
     return change
+
+
+def _source_of(session: Session, change: AlertChange) -> str:
+    """The source of the alert's strongest report (an update by a weaker one)."""
+    return session.exec(select(Report.source).where(Report.id == change.alert.report_id)).one()
 
 
 def _merge(session: Session, event: Event, other_id: int) -> None:

@@ -171,6 +171,8 @@ class SignalFile(Strict):
     signal: Annotated[str, StringConstraints(pattern=SIGNAL)]
     description: str
     indicators: list[str] = []
+    # added to the labels of alerts where this signal fired (routes match them): {desk: protection}
+    labels: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = {}
     rules: Annotated[list[Rule], Field(min_length=1)]
     causes: list[CauseRule] = []
 

@@ -23,6 +23,7 @@ class Signal:
     description: str
     indicators: tuple[str, ...]
     causes: tuple[str, ...] = ()  # the causes its alerts may name (else none is named)
+    labels: tuple[tuple[str, str], ...] = ()  # added to its alerts' labels (routes match them)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def _add_signal_file(pack: RulePack, doc: Located, signal_file: SignalFile) -> l
         signal_file.description,
         tuple(signal_file.indicators),
         tuple(c.cause for c in signal_file.causes),
+        tuple(signal_file.labels.items()),
     )
     known, signal = pack.rule_ids, signal_file.signal
     errors = []
