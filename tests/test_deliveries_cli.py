@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.test_retry import attempts_of, outbox, restart, rewrite, seed_alert
 from warning.cli import app
-from warning.models import DeliveryStatus, utcnow
+from warning.models import Delivery, DeliveryStatus, utcnow
 
 DAY = timedelta(days=1)
 
@@ -120,28 +120,30 @@ def test_a_delivery_another_worker_is_sending_is_left_alone(
 ) -> None:
     config, store, controller = _gave_up(tmp_path, scorer, smtp_server, ["duty"])
     try:
-        rewrite(store, 1, claimed_until=utcnow() + timedelta(minutes=2))
+        rewrite(store, 1, status="sending", claimed_until=utcnow() + timedelta(minutes=2))
         busy = cli("deliveries", "retry", "1", "--config", str(config))
         assert busy.exit_code == 1
         assert busy.stderr.strip() == "delivery #1 is being sent by another worker right now"
-        rewrite(store, 1, claimed_until=None)
+        rewrite(store, 1, status="gave_up", claimed_until=None)
         requeued = store.requeue(timedelta(minutes=2), delivery_id=1)
-        assert [d.status for d in requeued] == [DeliveryStatus.pending]
-        assert store.claim_due_deliveries(timedelta(minutes=2)) == []  # the daemon waits
+        assert [d.status for d in requeued] == [DeliveryStatus.sending]
+        assert store.claim_next_delivery(timedelta(minutes=2)) is None  # the daemon waits
     finally:
         controller.stop()
     assert smtp_server.mailbox.messages == []
 
 
-def test_requeue_leases_a_few_at_a_time(tmp_path: Path, scorer, smtp_server) -> None:  # noqa: ANN001
-    """So that a long re-send (Apprise waits ~5 s between emails) never outlives its lease."""
+def test_requeue_claims_one_at_a_time(tmp_path: Path, scorer, smtp_server) -> None:  # noqa: ANN001
+    """Each re-sent delivery is claimed alone, right before it is sent: a crash loses at
+    most the one being sent, never a batch under one lease."""
     _, store, controller = _gave_up(tmp_path, scorer, smtp_server, ["a", "b", "c"])
     controller.stop()
     lease = timedelta(minutes=2)
-    assert [d.id for d in store.requeue(lease, limit=2)] == [1, 2]
-    assert [d.id for d in store.requeue(lease, after=2, limit=2)] == [3]
-    assert store.requeue(lease, after=3, limit=2) == []
-    assert {d.status for d in store.deliveries()} == {DeliveryStatus.pending}
+    assert [d.id for d in store.requeue(lease)] == [1]
+    assert [d.id for d in store.requeue(lease, after=1)] == [2]
+    assert [d.id for d in store.requeue(lease, after=2)] == [3]
+    assert store.requeue(lease, after=3) == []
+    assert {d.status for d in store.deliveries()} == {DeliveryStatus.sending}
 
 
 @pytest.mark.parametrize(
@@ -158,26 +160,27 @@ def test_retry_usage_errors(tmp_path: Path, args: list[str], message: str) -> No
     assert result.exit_code == 2 and result.stderr.startswith(message)
 
 
-def test_due_deliveries_are_claimed_a_batch_at_a_time(tmp_path: Path, scorer, smtp_server) -> None:  # noqa: ANN001
-    """A backlog is leased CLAIM_BATCH at a time, each batch just before it is sent, so a
-    lease never runs out under Apprise's wait between emails (and no other worker sends
-    the same alert); every delivery still goes out once."""
-    from warning.outbox import CLAIM_BATCH
-
-    names = [f"c{i:02d}" for i in range(CLAIM_BATCH + 3)]
+def test_due_deliveries_are_claimed_one_at_a_time(tmp_path: Path, scorer, smtp_server) -> None:  # noqa: ANN001
+    """A backlog is claimed one delivery at a time, each just before it is sent, so a
+    lease never runs out under Apprise's wait between emails, no other worker sends the
+    same alert, and a crash interrupts at most one send; every delivery goes out once."""
+    names = [f"c{i:02d}" for i in range(5)]
     wanted = {name: {"url": smtp_server.url(f"{name}@example.org")} for name in names}
     _, settings, store = seed_alert(tmp_path, scorer, wanted, delivery={})
-    claimed: list[int] = []
-    claim = store.claim_due_deliveries
+    claimed: list[str | None] = []
+    claim = store.claim_next_delivery
 
-    def recording(lease: timedelta, limit: int = 100) -> list:
-        batch = claim(lease, limit)
-        claimed.append(len(batch))
-        return batch
+    def recording(lease: timedelta) -> Delivery | None:
+        delivery = claim(lease)
+        # the one claimed is the only delivery marked sending: nothing else is held
+        held = [d.channel for d in store.deliveries() if d.status == DeliveryStatus.sending]
+        assert held == ([delivery.channel] if delivery else [])
+        claimed.append(delivery.channel if delivery else None)
+        return delivery
 
-    store.claim_due_deliveries = recording  # type: ignore[method-assign]
+    store.claim_next_delivery = recording  # type: ignore[method-assign]
     assert outbox(settings, store).deliver_due() == (len(names), 0)
-    assert claimed == [CLAIM_BATCH, 3, 0]
+    assert claimed == [*names, None]
     assert sorted(m.rcpt_tos[0] for m in smtp_server.mailbox.messages) == [
         f"{name}@example.org" for name in names
     ]

@@ -6,9 +6,12 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from warning.pipeline import Service
 from rich.table import Table
 
 from warning.card import THRESHOLDS_FILE, load_thresholds
@@ -141,17 +144,17 @@ def run(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Poll the sources, score, alert and deliver; until stopped, or once with --once."""
-    from warning.daemon import run_forever
-    from warning.pipeline import build_service
+    from warning.outbox import SendingMeanwhile
 
     settings = settings_from(config)
-    try:
-        service = build_service(settings)
-    except InputError as exc:
-        fail(exc.messages)
     if not once:
+        with SendingMeanwhile(settings):  # what is due goes out while the scorer loads
+            service = _service(settings)
+        from warning.daemon import run_forever
+
         run_forever(service, config if config.exists() else None)
         return
+    service = _service(settings)
     summary = service.run_once()
     new = sum(p.new for p in summary.polls)
     errors = sum(len(p.errors) for p in summary.polls)
@@ -159,6 +162,16 @@ def run(
         f"{new} new report(s), {len(summary.alerts)} alert(s), {summary.sent} delivery(ies) sent, "
         f"{summary.failed} failed, {errors} source error(s)"
     )
+
+
+def _service(settings: Settings) -> Service:
+    """The pipeline (imported here: it loads scikit-learn, which other commands need not)."""
+    from warning.pipeline import build_service
+
+    try:
+        return build_service(settings)
+    except InputError as exc:
+        fail(exc.messages)
 
 
 @app.command()

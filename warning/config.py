@@ -201,6 +201,9 @@ class ChannelSettings(Strict):
     # when unset), with `routes:` it also holds back lesser alerts the routes give it
     min_severity: Severity | None = None
     format: Literal["email", "markdown", "text"] | None = None  # None: guessed from the URL
+    # a message sent twice does no harm here (e.g. a webhook that drops repeats): one whose
+    # send a crash interrupted is sent again by itself instead of being marked `unknown`
+    idempotent: bool = False
 
     @property
     def dialect(self) -> Dialect:

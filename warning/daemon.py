@@ -1,7 +1,8 @@
 """`warning run`: poll each source on its interval with APScheduler until SIGTERM or Ctrl-C.
 
-Jobs run one at a time (a single worker thread), so a slow source delays the others but
-two jobs never score or send the same thing at once within this process.
+Polling and scoring run one job at a time on one worker thread (a slow source delays the
+other sources); sending runs on a worker of its own, so a slow feed never holds back a
+critical message. Each delivery is claimed alone before it is sent (warning/outbox.py).
 """
 
 from __future__ import annotations
@@ -23,25 +24,32 @@ from warning.sources import Intake
 from warning.web import WebServer, create_app
 
 log = logging.getLogger(__name__)
-PENDING_EVERY = 2.0  # seconds between looks for unscored reports and due deliveries
+PENDING_EVERY = 2.0  # seconds between looks for unscored reports
+DELIVER_EVERY = 1.0  # seconds between looks for due deliveries
 
 
 def source_job(service: Service, name: str) -> None:
     try:
         service.poll(name)
         service.score_pending()
-        service.deliver_due()
     except Exception:  # keep the daemon alive; the next run tries again
         log.exception("source %s: run failed", name)
 
 
 def pending_job(service: Service) -> None:
-    """Score what arrived without a poll (POSTed reports) and send what is due."""
+    """Score what arrived without a poll (POSTed reports)."""
     try:
         service.score_pending()
+    except Exception:
+        log.exception("scoring run failed")
+
+
+def delivery_job(service: Service) -> None:
+    """Send what is due, on the sending worker."""
+    try:
         service.deliver_due()
     except Exception:
-        log.exception("scoring or delivery run failed")
+        log.exception("delivery run failed")
 
 
 def reload_job(reloader: Reloader, scheduler: BackgroundScheduler, web: Web) -> None:
@@ -79,8 +87,20 @@ def schedule_sources(scheduler: BackgroundScheduler, service: Service) -> None:
 
 
 def build_scheduler(service: Service, config: Path | None, web: Web) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone="UTC")
+    executors = {"default": ThreadPoolExecutor(1), "sending": ThreadPoolExecutor(1)}
+    scheduler = BackgroundScheduler(executors=executors, timezone="UTC")
     schedule_sources(scheduler, service)
+    scheduler.add_job(
+        delivery_job,
+        "interval",
+        args=(service,),
+        seconds=DELIVER_EVERY,
+        id="deliver",
+        executor="sending",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
     scheduler.add_job(
         pending_job,
         "interval",

@@ -90,7 +90,11 @@ class Alert(SQLModel, table=True):
 
 class DeliveryStatus(StrEnum):
     pending = "pending"  # not tried yet
+    sending = "sending"  # claimed by a worker that is sending it now (claimed_until)
     sent = "sent"
+    # the worker stopped (killed, power cut) while sending it: it may or may not have
+    # arrived, so it is not sent again unless its channel is idempotent or an admin says so
+    unknown = "unknown"
     failed = "failed"  # tried, will be retried at next_attempt_at
     gave_up = "gave_up"  # still failing give_up_after its first failure (or max_attempts)
 

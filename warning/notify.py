@@ -130,11 +130,17 @@ class Notifier:
     def _notify(self, name: str, channel: ChannelSettings, message: Message) -> str:
         sender = self._apprise.get(name)
         if sender is None:
-            sender = apprise.Apprise()
-            if not sender.add(channel.url):
+            plugin = apprise.Apprise.instantiate(channel.url, suppress_exceptions=True)
+            if plugin is None:
                 return (
                     f"channel '{name}': the Apprise URL is not valid (check its scheme and fields)"
                 )
+            # connect and read time-outs from delivery.timeout: a send never outlives the
+            # lease it was claimed with
+            plugin.socket_connect_timeout = self.settings.delivery.timeout
+            plugin.socket_read_timeout = self.settings.delivery.timeout
+            sender = apprise.Apprise()
+            sender.add(plugin)
             self._apprise[name] = sender
         with apprise.LogCapture(level=logging.DEBUG, fmt="%(levelname)s: %(message)s") as captured:
             ok = sender.notify(

@@ -1,10 +1,14 @@
 """Sending deliveries and recording each attempt: those due (the daemon's round) and those
-re-queued by hand (`warning deliveries retry`). Either way a delivery is leased first, so
-no other worker sends it too, and goes through the same `attempt`."""
+re-queued by hand (`warning deliveries retry`). At most once: each delivery is claimed
+alone, marked `sending` in a committed step right before it is sent, and its outcome is
+recorded right after; one left `sending` by a worker that died mid-send is marked
+`unknown` (it may or may not have arrived) and not sent again unless its channel is
+`idempotent` or an admin says `warning deliveries retry ID`."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from warning.config import Settings
@@ -15,7 +19,6 @@ from warning.store import Store
 from warning.times import as_utc
 
 log = logging.getLogger(__name__)
-CLAIM_BATCH = 10  # at ~5.5 s per email (Apprise's throttle), 55 s: well inside the lease
 
 
 class Outbox:
@@ -30,23 +33,27 @@ class Outbox:
         return timedelta(seconds=self.settings.delivery.timeout * 4)
 
     def deliver_due(self) -> tuple[int, int]:
-        """Try every delivery that is due, claimed CLAIM_BATCH at a time (just before they
-        are sent, so no lease runs out while Apprise waits between emails and another
-        worker takes them over); returns (sent, failed). Each outcome is recorded. A tried
-        delivery is sent, due later or gave up, so the loop ends."""
+        """Mark what a dead worker left mid-send, then send every delivery that is due, one
+        claimed at a time; returns (sent, failed). A tried delivery is sent, due later or
+        gave up, so the loop ends."""
+        resend = frozenset(n for n, c in self.settings.channels.items() if c.idempotent)
+        for delivery in self.store.mark_interrupted(resend):
+            log.error(
+                "delivery #%d of alert #%d to %s: %s",
+                delivery.id, delivery.alert_id, delivery.channel, delivery.error,
+            )  # fmt: skip
         tried: list[Delivery] = []
-        while batch := self.store.claim_due_deliveries(self.lease, CLAIM_BATCH):
-            tried.extend(self.attempt(d) for d in batch)
+        while (delivery := self.store.claim_next_delivery(self.lease)) is not None:
+            tried.append(self.attempt(delivery))
         sent = sum(d.status == DeliveryStatus.sent for d in tried)
         return sent, len(tried) - sent
 
     def retry(
         self, delivery_id: int | None = None, since: datetime | None = None
     ) -> list[Delivery]:
-        """Send again now: delivery `delivery_id` (unless it was sent), else every delivery
-        that gave up (since `since`), leased a few at a time so that no lease runs out while
-        Apprise waits between two emails. Returns them as recorded; one another worker is
-        sending is left out."""
+        """Send again now: delivery `delivery_id` (unless it was sent or is being sent), else
+        every delivery that gave up (since `since`), each claimed alone right before it is
+        sent. Returns them as recorded."""
         tried: list[Delivery] = []
         while batch := self.store.requeue(
             self.lease, delivery_id, since, tried[-1].id if tried else 0
@@ -88,3 +95,32 @@ def _log_attempt(delivery: Delivery) -> None:
             delivery.id,
             delivery.error,
         )
+
+
+class SendingMeanwhile:
+    """Sends what is due, every `every` seconds on a thread of its own, while `warning run`
+    loads its rules, classifier and gazetteer (several seconds): after a restart, messages
+    already decided go out at once. Stopped (and joined) when the daemon's own sending
+    worker takes over."""
+
+    def __init__(self, settings: Settings, every: float = 1.0):
+        self.outbox = Outbox(settings, Store(settings.database.url), Notifier(settings))
+        self.every = every
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="sending-meanwhile", daemon=True)
+
+    def __enter__(self) -> SendingMeanwhile:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.outbox.deliver_due()
+            except Exception:  # by design: the daemon's worker will try again
+                log.exception("delivery run failed")
+            self.stopping.wait(self.every)

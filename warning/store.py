@@ -43,6 +43,12 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
+INTERRUPTED = (
+    "the worker stopped while sending it: it may or may not have arrived; "
+    "`warning deliveries retry ID` sends it again"
+)
+
+
 @dataclass(frozen=True)
 class AlertRow:
     """One line of the alert log, with its deliveries."""
@@ -247,24 +253,47 @@ class Store:
                 for rid, towns, signals, scored_at in session.exec(query)
             ]
 
-    def claim_due_deliveries(self, lease: timedelta, limit: int = 100) -> list[Delivery]:
-        """Deliveries to try now, leased to this caller so no other worker sends them too."""
+    def claim_next_delivery(self, lease: timedelta) -> Delivery | None:
+        """The next delivery due, marked `sending` and leased to this caller in one committed
+        step right before it is sent, so no other worker sends it too and a worker that dies
+        while sending leaves it `sending` (see `mark_interrupted`); None when none is due."""
         now = utcnow()
         with Session(self.engine, expire_on_commit=False) as session:
             query = (
                 select(Delivery)
                 .where(Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.failed]))
                 .where(Delivery.next_attempt_at <= now)
-                .where(or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now))
                 .order_by(Delivery.id)
-                .limit(limit)
+                .limit(1)
                 .with_for_update(skip_locked=True)
             )
-            due = list(session.exec(query))
-            for delivery in due:
-                delivery.claimed_until = now + lease
+            delivery = session.exec(query).first()
+            if delivery is not None:
+                delivery.status, delivery.claimed_until = DeliveryStatus.sending, now + lease
+                session.commit()
+            return delivery
+
+    def mark_interrupted(self, resend: frozenset[str] = frozenset()) -> list[Delivery]:
+        """Deliveries still `sending` after their lease ran out: the worker stopped mid-send,
+        so the message may or may not have arrived. They become `unknown` (never sent again
+        by themselves), or due again now for the channels in `resend` (idempotent ones)."""
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = (
+                select(Delivery)
+                .where(Delivery.status == DeliveryStatus.sending, Delivery.claimed_until < now)
+                .with_for_update(skip_locked=True)
+            )
+            found = list(session.exec(query))
+            for delivery in found:
+                delivery.claimed_until = None
+                if delivery.channel in resend:
+                    delivery.status, delivery.next_attempt_at = DeliveryStatus.failed, now
+                    delivery.error = INTERRUPTED + " (idempotent channel: sent again)"
+                else:
+                    delivery.status, delivery.error = DeliveryStatus.unknown, INTERRUPTED
             session.commit()
-            return due
+            return found
 
     def record_attempt(
         self, delivery: Delivery, error: str, retry_at: datetime | None, at: datetime | None = None
@@ -296,17 +325,18 @@ class Store:
         delivery_id: int | None = None,
         since: datetime | None = None,
         after: int = 0,
-        limit: int = 10,
+        limit: int = 1,
     ) -> list[Delivery]:
-        """Delivery `delivery_id` unless it was sent, else the first `limit` deliveries after
-        id `after` that gave up (their last attempt at or after `since`), made pending again,
-        due now and leased to this caller; one being sent by another worker is left alone."""
+        """Delivery `delivery_id` unless it was sent or is being sent, else the first `limit`
+        deliveries after id `after` that gave up (their last attempt at or after `since`),
+        marked `sending` again, leased to this caller, their failures forgotten."""
         now = utcnow()
-        query = select(Delivery).where(
-            Delivery.id > after, or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
-        )
+        query = select(Delivery).where(Delivery.id > after)
         if delivery_id is not None:
-            query = query.where(Delivery.id == delivery_id, Delivery.status != DeliveryStatus.sent)
+            query = query.where(
+                Delivery.id == delivery_id,
+                Delivery.status.not_in([DeliveryStatus.sent, DeliveryStatus.sending]),
+            )
         else:
             query = query.where(Delivery.status == DeliveryStatus.gave_up)
         if since is not None:
@@ -315,7 +345,7 @@ class Store:
             query = query.order_by(Delivery.id).limit(limit).with_for_update(skip_locked=True)
             due = list(session.exec(query))
             for delivery in due:
-                delivery.status, delivery.next_attempt_at = DeliveryStatus.pending, now
+                delivery.status, delivery.next_attempt_at = DeliveryStatus.sending, now
                 delivery.failing_since, delivery.failures = None, 0
                 delivery.claimed_until = now + lease
             session.commit()
