@@ -39,7 +39,7 @@ def settings_from(path: Path, secrets: bool = True) -> Settings:
             settings = load_settings(path, unset_ok=not secrets)
     except InputError as exc:
         fail(exc.messages)
-    setup_logging(settings.redact)
+    setup_logging(settings.redact, settings.logging.level, settings.logging.apprise)
     return settings
 
 

@@ -193,6 +193,18 @@ class WebSettings(Strict):
     header_timeout: Seconds = Field(10.0, gt=0)
     body_timeout: Seconds = Field(10.0, gt=0)  # the whole body must arrive within this: 408
     max_header_bytes: int = Field(16 * 1024, ge=1024)  # request line + headers, else 400
+    # where staff open the service (behind a proxy): messages link to {base_url}/alerts/ID
+    base_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")] | None = None
+
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class LoggingSettings(Strict):
+    level: LogLevel = "INFO"  # the daemon's log
+    # Apprise's own lines: its DEBUG and INFO quote whole payloads (WARNING_APPRISE_LOG,
+    # when set, wins)
+    apprise: LogLevel = "WARNING"
 
 
 class ChannelSettings(Strict):
@@ -279,6 +291,7 @@ class Settings(Strict):
     reload: ReloadSettings = ReloadSettings()
     events: EventSettings = EventSettings()
     web: WebSettings = WebSettings()
+    logging: LoggingSettings = LoggingSettings()
     sources: list[SourceSettings] = []
     channels: dict[str, ChannelSettings] = {}
     routes: RouteSettings | None = None  # None: each channel's min_severity is its route

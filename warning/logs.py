@@ -44,9 +44,9 @@ class LibraryLevel(logging.Filter):
         return not ours or record.levelno >= self.level
 
 
-def apprise_level() -> int:
-    """WARNING, or the level named by WARNING_APPRISE_LOG (e.g. DEBUG)."""
-    named = os.environ.get(APPRISE_LEVEL_VARIABLE, "").strip().upper()
+def apprise_level(configured: str = "WARNING") -> int:
+    """`configured` (logging.apprise), or the level named by WARNING_APPRISE_LOG."""
+    named = os.environ.get(APPRISE_LEVEL_VARIABLE, "").strip().upper() or configured
     level = logging.getLevelName(named) if named else logging.WARNING
     return level if isinstance(level, int) else logging.WARNING
 
@@ -59,10 +59,13 @@ def use_redaction(redact: Callable[[str], str]) -> None:
                 found.redact = redact
 
 
-def setup_logging(redact: Callable[[str], str], level: int = logging.INFO) -> None:
+def setup_logging(
+    redact: Callable[[str], str], level: int | str = logging.INFO, apprise: str = "WARNING"
+) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(FORMAT))
-    handler.addFilter(LibraryLevel(APPRISE, apprise_level()))  # first: dropped lines cost nothing
+    # first: dropped lines cost nothing
+    handler.addFilter(LibraryLevel(APPRISE, apprise_level(apprise)))
     handler.addFilter(RedactingFilter(redact))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -70,4 +73,4 @@ def setup_logging(redact: Callable[[str], str], level: int = logging.INFO) -> No
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger(APPRISE).setLevel(apprise_level())
+    logging.getLogger(APPRISE).setLevel(apprise_level(apprise))

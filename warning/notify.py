@@ -20,10 +20,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from warning.config import ChannelSettings, Settings
 from warning.escape import PlainText, neutraliser
-from warning.models import Alert
+from warning.models import Alert, Report
+from warning.times import as_utc
 
 TEMPLATES = Path(__file__).parent / "templates"
 HITS_PER_SIGNAL = 3
+LEAD_CHARS = 120  # the strongest quote in a subject and at the top of a message
+# chat messages come from "warning" (Mattermost and Slack show it as the sender)
+ASSET = apprise.AppriseAsset(app_id="warning", app_desc="warning: early-warning alerts")
 FORMATS = {
     "email": ("alert.html.j2", apprise.NotifyFormat.HTML),
     "markdown": ("alert.md.j2", apprise.NotifyFormat.MARKDOWN),
@@ -50,21 +54,59 @@ def _environment() -> Environment:
     )
 
 
-def message_view(alert: Alert, neutral: PlainText) -> dict[str, Any]:
-    """What the templates see: the alert, its signals and at most a few quotes each, every
-    string already neutralised for the channel (see warning/escape.py)."""
+def message_view(
+    alert: Alert, neutral: PlainText, report: Report | None = None, base_url: str | None = None
+) -> dict[str, Any]:
+    """What the templates see: the strongest evidence first, the alert, where its report
+    came from, its signals and at most a few quotes each, every string already neutralised
+    for the channel (see warning/escape.py)."""
     scored = json.loads(alert.assessment)
     text = neutral.text
+    signals = [_signal_view(s, text) for s in scored["signals"]]
     return {
         "alert_id": alert.id,
         "severity": alert.severity,
         "place": text(alert.place),
         "why": text(scored.get("why", "")),
+        "lead": _lead(scored, text),
         "title": text(alert.title or "(untitled report)"),
-        "source": neutral.link(alert.url) if alert.url else "no link",
-        "signals": [_signal_view(s, text) for s in scored["signals"]],
+        "origin": _origin(alert, report, neutral),
+        "open": neutral.link(f"{base_url.rstrip('/')}/alerts/{alert.id}") if base_url else "",
+        "signals": signals,
         "notes": [text(note) for note in scored.get("notes", [])],  # e.g. scored in part
     }
+
+
+def _lead(scored: dict[str, Any], text: Callable[[str], str]) -> dict[str, str]:
+    """The signal that set the severity (`lead`; else the strongest, the first) and its best
+    quote: the first sentence a rule fired on, else the classifier's surest sentence."""
+    signals = scored["signals"]
+    if not signals:
+        return {"label": "", "quote": ""}
+    first = next((s for s in signals if s["name"] == scored.get("lead")), signals[0])
+    quote = first["hits"][0]["quote"] if first["hits"] else first.get("classifier_quote", "")
+    return {"label": text(first["name"].replace("_", " ")), "quote": text(_shortened(quote))}
+
+
+def _shortened(quote: str, limit: int = LEAD_CHARS) -> str:
+    quote = " ".join(quote.split())
+    return quote if len(quote) <= limit else quote[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _origin(alert: Alert, report: Report | None, neutral: PlainText) -> str:
+    """Where the report came from: the configured source, the outlet, when it was
+    published, and its link (or, for a file dropped in a folder, the file name)."""
+    url = report.url if report is not None else alert.url
+    link = neutral.link(url) if url else ""
+    if report is None:
+        return link or "no link"
+    parts = [neutral.text(report.source)]
+    if report.outlet:
+        parts.append(neutral.text(report.outlet))
+    if report.published_at:
+        parts.append("published " + as_utc(report.published_at).strftime("%Y-%m-%d %H:%M UTC"))
+    parts.append(link or neutral.text(f"file {report.ref}" if report.ref else "no link"))
+    return " · ".join(parts)
 
 
 def _signal_view(signal: dict[str, Any], text: Callable[[str], str]) -> dict[str, Any]:
@@ -92,18 +134,29 @@ def _by_quote(hits: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def subject_of(alert: Alert, neutral: PlainText) -> str:
-    names = ", ".join(name.replace("_", " ") for name in alert.signals.split(",") if name)
-    return f"[{alert.severity.upper()}] {neutral.text(alert.place or 'place not named')}: {names}"
+    """'[CRITICAL] Syria (Aleppo): siege: "... besieged by ..." (+4 signals)': the
+    strongest evidence first."""
+    place = neutral.text(alert.place or "place not named")
+    lead = _lead(json.loads(alert.assessment), neutral.text)
+    others = len([name for name in alert.signals.split(",") if name]) - 1
+    more = f" (+{others} signal{'s' if others > 1 else ''})" if others > 0 else ""
+    quote = f": “{lead['quote']}”" if lead["quote"] else ""
+    return f"[{alert.severity.upper()}] {place}: {lead['label']}{quote}{more}"
 
 
 def render(
-    alert: Alert, channel: ChannelSettings, environment: Environment | None = None
+    alert: Alert,
+    channel: ChannelSettings,
+    environment: Environment | None = None,
+    report: Report | None = None,
+    base_url: str | None = None,
 ) -> Message:
     """The subject and body `channel` gets for `alert`, in its format and dialect."""
     template_name, apprise_format = FORMATS[channel.body_format]
     neutral = neutraliser(channel.body_format, channel.dialect)
     environment = environment or _environment()
-    body = environment.get_template(template_name).render(m=message_view(alert, neutral))
+    view = message_view(alert, neutral, report, base_url)
+    body = environment.get_template(template_name).render(m=view)
     return Message(subject_of(alert, neutral), body, apprise_format)
 
 
@@ -116,12 +169,13 @@ class Notifier:
         self.environment = _environment()
         self._apprise: dict[str, apprise.Apprise] = {}
 
-    def send(self, channel_name: str, alert: Alert) -> str:
+    def send(self, channel_name: str, alert: Alert, report: Report | None = None) -> str:
         channel = self.settings.channels.get(channel_name)
         if channel is None:
             return f"channel '{channel_name}' is no longer in the configuration"
         try:
-            message = render(alert, channel, self.environment)
+            base_url = self.settings.web.base_url
+            message = render(alert, channel, self.environment, report, base_url)
             return self._notify(channel_name, channel, message)
         except Exception as exc:  # a broken template or plugin must not stop the other channels
             log.exception("channel %s: sending alert %s failed", channel_name, alert.id)
@@ -130,7 +184,7 @@ class Notifier:
     def _notify(self, name: str, channel: ChannelSettings, message: Message) -> str:
         sender = self._apprise.get(name)
         if sender is None:
-            plugin = apprise.Apprise.instantiate(channel.url, suppress_exceptions=True)
+            plugin = apprise.Apprise.instantiate(channel.url, asset=ASSET, suppress_exceptions=True)
             if plugin is None:
                 return (
                     f"channel '{name}': the Apprise URL is not valid (check its scheme and fields)"
@@ -139,7 +193,7 @@ class Notifier:
             # lease it was claimed with
             plugin.socket_connect_timeout = self.settings.delivery.timeout
             plugin.socket_read_timeout = self.settings.delivery.timeout
-            sender = apprise.Apprise()
+            sender = apprise.Apprise(asset=ASSET)
             sender.add(plugin)
             self._apprise[name] = sender
         with apprise.LogCapture(level=logging.DEBUG, fmt="%(levelname)s: %(message)s") as captured:

@@ -64,7 +64,8 @@ class Outbox:
     def attempt(self, delivery: Delivery) -> Delivery:
         """Send one claimed delivery and record the outcome, with the next try if it failed."""
         alert = self.store.alert(delivery.alert_id)
-        error = self.notifier.send(delivery.channel, alert) if alert else "alert not found"
+        report = self.store.report(alert.report_id) if alert else None
+        error = self.notifier.send(delivery.channel, alert, report) if alert else "alert not found"
         now, retry_at = utcnow(), None
         if error:
             since = as_utc(delivery.failing_since) if delivery.failing_since else None

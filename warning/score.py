@@ -78,6 +78,7 @@ class Assessment:
     language: str
     notes: tuple[str, ...] = ()  # what the reader should know of how it was scored
     scores: tuple[SignalScore, ...] = ()  # every signal of the rule pack, fired or not
+    lead: str = ""  # the strongest signal the severity rule names: messages lead with it
 
     @property
     def place(self) -> str:
@@ -89,6 +90,7 @@ class Assessment:
             "why": self.why,
             "place": self.place,
             "country": self.main.country,
+            "lead": self.lead,
             "main": {
                 "regions": list(self.main.regions),
                 "towns": [t for t in self.main.towns if t not in self.main.regions],
@@ -218,7 +220,9 @@ class Scorer:
         text, sentences = reading.text, reading.sentences
         signals, scores = self._signals(reading, votes)
         fired = {s.name for s in signals}
-        severity, why = self._severity(fired)
+        severity, why, named = self._severity(fired)
+        # the strongest of the signals the deciding severity rule names: messages lead with it
+        lead = next((s.name for s in signals if s.name in named), "")
         index_of = {sentence.start: i for i, sentence in enumerate(sentences)}
         evidence = {index_of[h.start] for s in signals for h in s.hits}
         places = (
@@ -228,8 +232,9 @@ class Scorer:
         )
         main = main_place(places)
         return Assessment(
-            severity, why, signals, tuple(places), main, reading.language, reading.notes, scores
-        )
+            severity, why, signals, tuple(places), main, reading.language, reading.notes, scores,
+            lead,
+        )  # fmt: skip
 
     def _signals(
         self, reading: _Reading, votes: dict[str, SentenceVote]
@@ -272,14 +277,17 @@ class Scorer:
         results.sort(key=lambda s: (-s.score, s.name))
         return tuple(results), tuple(scores)
 
-    def _severity(self, fired: set[str]) -> tuple[Severity, str]:
+    def _severity(self, fired: set[str]) -> tuple[Severity, str, frozenset[str]]:
+        """The severity, its reason, and the fired signals its rule names (all of them for a
+        rule that only counts)."""
         key = frozenset(fired)  # a few sets of signals recur: each is read once
         if key not in self._severities:
-            best, why = Severity.none, ""
+            best, why, named = Severity.none, "", key
             for entry in self.rules.severity:
                 if entry.level.rank > best.rank and entry.when.holds(fired):
                     best, why = entry.level, entry.why
-            self._severities[key] = (best, why)
+                    named = (frozenset(entry.when.all) | frozenset(entry.when.any)) & key or key
+            self._severities[key] = (best, why, named)
         return self._severities[key]
 
 

@@ -363,6 +363,10 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.exec(query))
 
+    def report(self, report_id: int) -> Report | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(Report, report_id)
+
     def alert(self, alert_id: int) -> Alert | None:
         with Session(self.engine, expire_on_commit=False) as session:
             return session.get(Alert, alert_id)
