@@ -118,15 +118,16 @@ def decide_alert(
     return change
 
 
-def channels_owed(labels: Labels, policy: AlertPolicy, already: set[str]) -> list[str]:
+def channels_owed(labels: Labels, policy: AlertPolicy, already: set[str]) -> dict[str, str]:
     """Channels the routes give an alert with these labels that have no delivery of it yet
-    (and whose min_severity, if they set one, it reaches), in match order."""
+    (and whose min_severity, if they set one, it reaches), in match order, each with the
+    redaction its routes ask."""
     severity = Severity(labels["severity"][0])
-    return [
-        name
-        for name in channels_for(policy.routes, labels)
+    return {
+        name: redact
+        for name, redact in channels_for(policy.routes, labels).items()
         if name not in already and severity.at_least(policy.floors.get(name, Severity.none))
-    ]
+    }
 
 
 def describe(alert: Alert, report: Report, assessment: Assessment) -> None:

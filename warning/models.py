@@ -115,6 +115,9 @@ class Delivery(SQLModel, table=True):
     failing_since: datetime | None = None  # its first failure since it was last sent/re-queued
     failures: int = 0  # failed attempts in a row since failing_since
     error: str = ""  # why the last attempt failed, secrets redacted
+    # "public": rendered without people's names, towns, coordinates or links (a route's
+    # `redact`, warning/donoharm.py); "" or "none": everything
+    redact: str = ""
 
 
 class Attempt(SQLModel, table=True):

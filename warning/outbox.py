@@ -12,6 +12,7 @@ import threading
 from datetime import datetime, timedelta
 
 from warning.config import Settings
+from warning.donoharm import public
 from warning.models import Delivery, DeliveryStatus, utcnow
 from warning.notify import Notifier
 from warning.retry import next_attempt
@@ -65,6 +66,8 @@ class Outbox:
         """Send one claimed delivery and record the outcome, with the next try if it failed."""
         alert = self.store.alert(delivery.alert_id)
         report = self.store.report(alert.report_id) if alert else None
+        if alert is not None and delivery.redact == "public":
+            alert, report = public(alert, report)
         error = self.notifier.send(delivery.channel, alert, report) if alert else "alert not found"
         now, retry_at = utcnow(), None
         if error:

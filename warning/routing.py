@@ -106,9 +106,15 @@ class Route:
             yield from child.walk(depth + 1)
 
 
-def channels_for(root: Route, labels: Labels) -> list[str]:
-    """Every channel of the routes that take the alert, in match order, each once."""
-    return list(dict.fromkeys(c for r in root.match(labels) for c in r.options.channels))
+def channels_for(root: Route, labels: Labels) -> dict[str, str]:
+    """Every channel of the routes that take the alert, in match order, each once, with
+    its redaction: "public" when any of those routes naming it says so."""
+    found: dict[str, str] = {}
+    for route in root.match(labels):
+        for channel in route.options.channels:
+            if found.get(channel) != "public":
+                found[channel] = route.options.redact
+    return found
 
 
 def shorthand(floors: Mapping[str, Severity]) -> Route:

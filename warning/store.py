@@ -419,8 +419,8 @@ def _raise_or_update(
         json.loads(change.alert.assessment), change.alert.severity, source, policy.added
     )
     change.alert.labels = labels_json(labels)
-    for name in channels_owed(labels, policy, owed):
-        session.add(Delivery(alert_id=change.alert.id, channel=name))
+    for name, redact in channels_owed(labels, policy, owed).items():
+        session.add(Delivery(alert_id=change.alert.id, channel=name, redact=redact))
     return change
 
 
