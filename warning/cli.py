@@ -21,6 +21,7 @@ from warning.cli_deliveries import deliveries_app
 from warning.cli_eval import eval_command
 from warning.cli_routes import routes_app
 from warning.cli_rules import rules_app
+from warning.cli_silences import silence_app
 from warning.cli_sources import sources
 from warning.cliutil import (
     DEFAULT_CONFIG,
@@ -53,6 +54,7 @@ app.add_typer(classifier_app, name="classifier")
 app.add_typer(rules_app, name="rules")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(routes_app, name="routes")
+app.add_typer(silence_app, name="silence")
 app.command()(sources)
 app.command("eval")(eval_command)
 classifier_app.command("eval")(classifier_eval)
@@ -231,6 +233,7 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
             for d in row.deliveries
         ],
         "labels": {k: list(v) for k, v in read_labels(a.labels).items()},
+        "silenced_by": a.silenced_by,  # the silence that held it back, if one did
         "assessment": json.loads(a.assessment),
     }
 

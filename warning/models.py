@@ -86,12 +86,14 @@ class Alert(SQLModel, table=True):
     signals: str = ""  # comma-separated names of the fired signals, strongest first
     assessment: str = Field(sa_column=Column(Text, nullable=False))  # the score JSON
     labels: str = ""  # JSON {label: [values]} that routes matched (warning/labels.py)
+    silenced_by: int | None = None  # the silence that held it back when it was routed
 
 
 class DeliveryStatus(StrEnum):
     pending = "pending"  # not tried yet
     sending = "sending"  # claimed by a worker that is sending it now (claimed_until)
     sent = "sent"
+    silenced = "silenced"  # a silence created after it was owed held it back: not sent
     # the worker stopped (killed, power cut) while sending it: it may or may not have
     # arrived, so it is not sent again unless its channel is idempotent or an admin says so
     unknown = "unknown"
@@ -118,6 +120,17 @@ class Delivery(SQLModel, table=True):
     # "public": rendered without people's names, towns, coordinates or links (a route's
     # `redact`, warning/donoharm.py); "" or "none": everything
     redact: str = ""
+
+
+class Silence(SQLModel, table=True):
+    """Alerts whose labels all its matchers hold are logged, not sent, until `ends_at`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    matchers: str  # JSON list of matcher texts: 'country="ML"'
+    starts_at: datetime = Field(default_factory=utcnow)
+    ends_at: datetime = Field(index=True)
+    comment: str = ""
+    author: str = ""
 
 
 class Attempt(SQLModel, table=True):

@@ -47,7 +47,8 @@ class Outbox:
         while (delivery := self.store.claim_next_delivery(self.lease)) is not None:
             tried.append(self.attempt(delivery))
         sent = sum(d.status == DeliveryStatus.sent for d in tried)
-        return sent, len(tried) - sent
+        failed = sum(d.status in (DeliveryStatus.failed, DeliveryStatus.gave_up) for d in tried)
+        return sent, failed
 
     def retry(
         self, delivery_id: int | None = None, since: datetime | None = None
@@ -65,6 +66,9 @@ class Outbox:
     def attempt(self, delivery: Delivery) -> Delivery:
         """Send one claimed delivery and record the outcome, with the next try if it failed."""
         alert = self.store.alert(delivery.alert_id)
+        silence = self.store.silenced_now(alert) if alert else None
+        if silence is not None:
+            return self.store.record_silenced(delivery, silence)
         report = self.store.report(alert.report_id) if alert else None
         if alert is not None and delivery.redact == "public":
             alert, report = public(alert, report)

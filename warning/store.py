@@ -21,7 +21,7 @@ from warning.decide import (
     decide_alert,
 )
 from warning.dedupe import canonical_url
-from warning.labels import alert_labels, labels_json
+from warning.labels import alert_labels, labels_json, read_labels
 from warning.migrate import upgrade
 from warning.models import (
     Alert,
@@ -30,11 +30,14 @@ from warning.models import (
     DeliveryStatus,
     Event,
     Report,
+    Silence,
     SourceState,
     utcnow,
 )
 from warning.score import Assessment
+from warning.silences import ActiveSilence, silencing
 from warning.text import normalise
+from warning.times import as_utc
 
 
 def content_hash(text: str) -> str:
@@ -58,6 +61,8 @@ class AlertRow:
 
     @property
     def delivery_state(self) -> str:
+        if self.alert.silenced_by is not None:
+            return f"silenced by #{self.alert.silenced_by}"
         if not self.deliveries:
             return "log only"
         return ", ".join(f"{d.channel}: {d.status}" for d in self.deliveries)
@@ -363,6 +368,47 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.exec(query))
 
+    def add_silence(
+        self, matchers: list[str], ends_at: datetime, comment: str, author: str
+    ) -> Silence:
+        silence = Silence(matchers=json.dumps(matchers), ends_at=ends_at, comment=comment,
+                          author=author)  # fmt: skip
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.add(silence)
+            session.commit()
+            return silence
+
+    def silences(self, everyone: bool = False) -> list[Silence]:
+        """Active silences (every one with `everyone`), newest first."""
+        query = select(Silence).order_by(Silence.id.desc())
+        if not everyone:
+            query = query.where(Silence.ends_at > utcnow())
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.exec(query))
+
+    def expire_silence(self, silence_id: int) -> Silence | None:
+        """End silence `silence_id` now (None: there is none)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            silence = session.get(Silence, silence_id)
+            if silence is not None:
+                silence.ends_at = min(as_utc(silence.ends_at), utcnow())
+                session.commit()
+            return silence
+
+    def silenced_now(self, alert: Alert) -> int | None:
+        """The active silence that holds `alert` back now, if any."""
+        with Session(self.engine) as session:
+            return silencing(_active_silences(session), read_labels(alert.labels))
+
+    def record_silenced(self, delivery: Delivery, silence_id: int) -> Delivery:
+        """A claimed delivery a silence holds back: not sent, marked with the silence."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            stored = session.get(Delivery, delivery.id)
+            stored.status, stored.claimed_until = DeliveryStatus.silenced, None
+            stored.error = f"held back by silence #{silence_id}"
+            session.commit()
+            return stored
+
     def report(self, report_id: int) -> Report | None:
         with Session(self.engine, expire_on_commit=False) as session:
             return session.get(Report, report_id)
@@ -419,9 +465,20 @@ def _raise_or_update(
         json.loads(change.alert.assessment), change.alert.severity, source, policy.added
     )
     change.alert.labels = labels_json(labels)
+    change.alert.silenced_by = silencing(_active_silences(session), labels)
+    if change.alert.silenced_by is not None:
+        return change  # logged, not sent
     for name, redact in channels_owed(labels, policy, owed).items():
         session.add(Delivery(alert_id=change.alert.id, channel=name, redact=redact))
     return change
+
+
+def _active_silences(session: Session) -> list[ActiveSilence]:
+    now = utcnow()
+    query = select(Silence.id, Silence.matchers).where(
+        Silence.starts_at <= now, Silence.ends_at > now
+    )
+    return [ActiveSilence.parse(sid, matchers) for sid, matchers in session.exec(query)]
 
 
 def _source_of(session: Session, change: AlertChange) -> str:
