@@ -36,7 +36,6 @@ from warning.cliutil import (
 from warning.config import Settings
 from warning.extract import ExtractError, text_to_score
 from warning.jsonl import score_lines
-from warning.labels import read_labels
 from warning.notify import url_problem
 from warning.rules.pack import load_pack, run_tests
 from warning.score import Assessment, Scorer
@@ -232,7 +231,7 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
             }
             for d in row.deliveries
         ],
-        "labels": {k: list(v) for k, v in read_labels(a.labels).items()},
+        "labels": json.loads(a.labels) if a.labels else {},  # as stored: {label: [values]}
         "silenced_by": a.silenced_by,  # the silence that held it back, if one did
         "assessment": json.loads(a.assessment),
     }

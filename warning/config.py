@@ -300,11 +300,13 @@ class Settings(Strict):
     @field_validator("routes")
     @classmethod
     def _known_channels(cls, routes: RouteSettings | None, info: ValidationInfo) -> Any:
+        """Settings built in code; a config file's reports each name on its own line
+        (RouteSettings._channels_exist, with the names as validation context)."""
+        if routes is None or (info.context and "channels" in info.context):
+            return routes
         channels = info.data.get("channels", {})
-        unknown = [f"{where}: no channel named {name!r}" for where, name in
-                   (routes.named_channels() if routes else []) if name not in channels]  # fmt: skip
-        if info.context and "channels" in info.context:
-            return routes  # reported where each name stands (RouteSettings._channels_exist)
+        unknown = [f"{where}: no channel named {name!r}"
+                   for where, name in routes.named_channels() if name not in channels]  # fmt: skip
         if unknown:
             raise ValueError("; ".join(unknown))
         return routes
@@ -365,12 +367,11 @@ class Settings(Strict):
 @dataclass
 class _Substitution:
     """What `${NAME}` substitution found: the secrets, and the names not set (errors, or
-    left as written when the command reads and sends nothing)."""
+    left as written when the command reads and sends nothing: `unset_ok`)."""
 
     doc: Located
     unset_ok: bool
     secrets: set[str] = dataclass_field(default_factory=set)
-    unset: set[str] = dataclass_field(default_factory=set)
     errors: list[str] = dataclass_field(default_factory=list)
 
     def walk(self, data: Any, here: tuple = ()) -> Any:
@@ -387,7 +388,6 @@ class _Substitution:
                 self.secrets.add(os.environ[name])
                 return os.environ[name]
             if self.unset_ok:
-                self.unset.add(name)
                 return match.group(0)
             self.errors.append(f"{self.doc.where(here)}: environment variable {name} is not set")
             return ""

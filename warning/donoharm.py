@@ -16,7 +16,7 @@ from typing import Any
 
 from warning.gazetteer_data import fold
 from warning.models import Alert, Report
-from warning.placekeys import LOCATIVE, NOT_PLACES
+from warning.placekeys import locative_names
 
 PERSON = "[name]"
 TOWN = "[town]"
@@ -89,11 +89,7 @@ def _towns(scored: dict[str, Any], texts: list[str]) -> list[str]:
     named += scored.get("main", {}).get("towns", [])
     wider = {fold(p["name"]) for p in places if p.get("kind") in ("country", "region")}
     wider |= {fold(r) for r in scored.get("main", {}).get("regions", [])}
-    for text in texts:
-        for match in LOCATIVE.finditer(text):
-            name = re.sub(r"['’]s$", "", re.split(r"['’]s\s+", match.group(1))[-1])
-            if fold(name) not in wider and fold(name.split()[0]) not in NOT_PLACES:
-                named.append(name)
+    named += locative_names(texts, wider)
     return sorted({n for n in named if n}, key=len, reverse=True)  # longer first
 
 

@@ -66,12 +66,18 @@ def place_keys(assessment: Assessment, title: str = "", lead: str = "") -> froze
 def unknown_names(sentences: Iterable[str], assessment: Assessment) -> list[str]:
     """Names after a locative word in `sentences` that are not a country of the report."""
     countries = {fold(p.name) for p in assessment.places if p.kind == "country"}
+    return locative_names(sentences, countries)
+
+
+def locative_names(sentences: Iterable[str], besides: set[str]) -> list[str]:
+    """Names after a locative word in `sentences`, but none whose folded form is in
+    `besides` (the report's countries, say)."""
     found = []
     for sentence in sentences:
         for match in LOCATIVE.finditer(sentence):
             # "Sudan's South Kordofan" -> "South Kordofan"; "Kutum's" -> "Kutum"
             name = re.sub(r"['’]s$", "", re.split(r"['’]s\s+", match.group(1))[-1])
-            if fold(name) not in countries and fold(name.split()[0]) not in NOT_PLACES:
+            if fold(name) not in besides and fold(name.split()[0]) not in NOT_PLACES:
                 found.append(name)
     return found
 
