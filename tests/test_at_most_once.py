@@ -159,7 +159,7 @@ def test_a_send_left_sending_by_a_dead_worker_becomes_unknown_or_is_resent_if_id
     store = Store(load_settings(write_config(tmp_path, channels)).database.url)
     _fill(store, json.dumps(scorer.score(SEED.read_text()).to_json()))
     lease = timedelta(seconds=30)
-    first, second = store.claim_next_delivery(lease), store.claim_next_delivery(lease)
+    (first,), (second,) = store.claim_next(lease), store.claim_next(lease)
     assert (first.status, second.status) == (DeliveryStatus.sending, DeliveryStatus.sending)
     assert store.mark_interrupted(frozenset({"b"})) == []  # their leases still run
     with Session(store.engine) as session:
@@ -169,5 +169,5 @@ def test_a_send_left_sending_by_a_dead_worker_becomes_unknown_or_is_resent_if_id
     marked = {d.channel: d for d in store.mark_interrupted(frozenset({"b"}))}
     assert marked["a"].status == DeliveryStatus.unknown and marked["a"].error == INTERRUPTED
     assert marked["b"].status == DeliveryStatus.failed  # idempotent: due again now
-    assert store.claim_next_delivery(lease).id == marked["b"].id
+    assert [d.id for d in store.claim_next(lease)] == [marked["b"].id]
     assert store.delivery(marked["a"].id).status == DeliveryStatus.unknown  # never by itself

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -127,7 +127,7 @@ def test_a_delivery_another_worker_is_sending_is_left_alone(
         rewrite(store, 1, status="gave_up", claimed_until=None)
         requeued = store.requeue(timedelta(minutes=2), delivery_id=1)
         assert [d.status for d in requeued] == [DeliveryStatus.sending]
-        assert store.claim_next_delivery(timedelta(minutes=2)) is None  # the daemon waits
+        assert store.claim_next(timedelta(minutes=2)) == []  # the daemon waits
     finally:
         controller.stop()
     assert smtp_server.mailbox.messages == []
@@ -168,17 +168,17 @@ def test_due_deliveries_are_claimed_one_at_a_time(tmp_path: Path, scorer, smtp_s
     wanted = {name: {"url": smtp_server.url(f"{name}@example.org")} for name in names}
     _, settings, store = seed_alert(tmp_path, scorer, wanted, delivery={})
     claimed: list[str | None] = []
-    claim = store.claim_next_delivery
+    claim = store.claim_next
 
-    def recording(lease: timedelta) -> Delivery | None:
-        delivery = claim(lease)
+    def recording(lease: timedelta, now: datetime, flush: bool) -> list[Delivery]:
+        deliveries = claim(lease, now, flush)
         # the one claimed is the only delivery marked sending: nothing else is held
         held = [d.channel for d in store.deliveries() if d.status == DeliveryStatus.sending]
-        assert held == ([delivery.channel] if delivery else [])
-        claimed.append(delivery.channel if delivery else None)
-        return delivery
+        assert held == [d.channel for d in deliveries] and len(held) <= 1
+        claimed.append(deliveries[0].channel if deliveries else None)
+        return deliveries
 
-    store.claim_next_delivery = recording  # type: ignore[method-assign]
+    store.claim_next = recording  # type: ignore[method-assign]
     assert outbox(settings, store).deliver_due() == (len(names), 0)
     assert claimed == [*names, None]
     assert sorted(m.rcpt_tos[0] for m in smtp_server.mailbox.messages) == [

@@ -58,8 +58,11 @@ def test_a_channel_gets_public_when_any_route_naming_it_says_so() -> None:
     duty = Route("root.routes[1]", (), Options(channels=("duty", "desk")))
     root = Route("root", (), Options(), children=(wide, duty))
     labels = {"severity": ("high",)}
-    assert channels_for(root, labels) == {"wide": "public", "duty": "public", "desk": "none"}
-    assert channels_for(root, {"severity": ("low",)}) == {"duty": "none", "desk": "none"}
+    redactions = {name: routed.redact for name, routed in channels_for(root, labels).items()}
+    assert redactions == {"wide": "public", "duty": "public", "desk": "none"}
+    low = channels_for(root, {"severity": ("low",)})
+    assert {name: routed.redact for name, routed in low.items()} == {"duty": "none", "desk": "none"}
+    assert low["duty"].route is duty  # the first route naming a channel sets its timing
 
 
 def test_the_public_route_message_and_the_internal_one(

@@ -158,7 +158,11 @@ def test_a_later_report_raises_the_events_alert_and_owes_new_channels(
     rows = service.store.alert_log()
     assert len(rows) == 1 and rows[0].alert.severity == "critical"
     assert (rows[0].alert.reports, rows[0].alert.sources) == (2, 2)
-    assert sorted(path for path, _ in http_server.posts) == ["/hooks/duty", "/hooks/wide"]
+    # duty, which had "high", hears that it is now critical; wide gets its first message
+    paths = [path for path, _ in http_server.posts]
+    assert sorted(paths) == ["/hooks/duty", "/hooks/duty", "/hooks/wide"]
+    update = [body for path, body in http_server.posts if path == "/hooks/duty"][1]
+    assert "now CRITICAL (was high)" in update["text"]
 
 
 def test_reload_restarts_the_web_app_with_the_new_tokens(tmp_path: Path) -> None:

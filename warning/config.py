@@ -11,9 +11,11 @@ import os
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import time
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +31,7 @@ from warning.escape import Dialect, dialect_of
 from warning.levels import Severity
 from warning.redact import Redactor, channel_secrets, feed_secrets
 from warning.routing import SHORTHAND_FLOOR, Matcher, Options, Route, shorthand
+from warning.timing import Digest, Escalate, QuietHours, Timing
 from warning.yamlio import InputError, Located, load_yaml, validate
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -195,6 +198,10 @@ class WebSettings(Strict):
     max_header_bytes: int = Field(16 * 1024, ge=1024)  # request line + headers, else 400
     # where staff open the service (behind a proxy): messages link to {base_url}/alerts/ID
     base_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")] | None = None
+    # signs the acknowledge and silence links in messages (HMAC); from the environment:
+    # secret: "${WARNING_LINK_SECRET}". Without it (or base_url) messages carry no links.
+    secret: str | None = Field(None, repr=False, min_length=16)
+    link_ttl: Seconds = Field(7 * 86400.0, gt=0)  # how long such a link works
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -226,6 +233,75 @@ class ChannelSettings(Strict):
         return self.format or self.dialect.body_format
 
 
+SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r} (an IANA name, e.g. Africa/Khartoum)"
+        ) from None
+    return name
+
+
+def _clock(text: str) -> time:
+    hours, _, minutes = text.partition(":")
+    return time.max if hours == "24" else time(int(hours), int(minutes))
+
+
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+
+
+class QuietHoursSettings(Strict):
+    """When a route's messages wait (sent when the span ends), in local time."""
+
+    times: list[Annotated[str, Field(pattern=SPAN.pattern)]] = Field(min_length=1)
+    weekdays: list[Literal[WEEKDAYS]] = list(WEEKDAYS)  # type: ignore[valid-type]
+    timezone: TimeZoneName = "UTC"
+
+    def resolved(self) -> QuietHours:
+        spans = tuple((_clock(a), _clock(b)) for a, b in (span.split("-") for span in self.times))
+        days = frozenset(WEEKDAYS.index(d) for d in self.weekdays)
+        return QuietHours(spans, days, self.timezone)
+
+
+class DigestSettings(Strict):
+    """One message listing a route's alerts, every `every` from `at` (local time)."""
+
+    every: Seconds = Field(86400.0, ge=60)
+    at: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "07:00"
+    timezone: TimeZoneName = "UTC"
+
+    def resolved(self) -> Digest:
+        return Digest(self.every, _clock(self.at), self.timezone)
+
+
+class EscalateSettings(Strict):
+    """An alert of the route nobody acknowledged `after` its first message goes to `to`."""
+
+    after: Seconds = Field(gt=0)
+    to: list[str] = Field(min_length=1)
+
+    @field_validator("to")
+    @classmethod
+    def _channels_exist(cls, to: list[str], info: ValidationInfo) -> Any:
+        return _known_channels(to, info)
+
+
+def _known_channels(channels: list[str] | None, info: ValidationInfo) -> Any:
+    """Reading a config file, the names under `channels:` come as context, so that an
+    unknown name is reported on its own line."""
+    known = (info.context or {}).get("channels")
+    unknown = [c for c in channels or [] if known is not None and c not in known]
+    if unknown:
+        names, missing = ", ".join(sorted(known)) or "none", ", ".join(map(repr, unknown))
+        raise ValueError(f"no channel named {missing} (channels: {names})")
+    return channels
+
+
 def _matcher(text: str) -> str:
     Matcher.parse(text)  # raises ValueError naming what is wrong
     return text
@@ -243,19 +319,31 @@ class RouteSettings(Strict):
     group_interval: Seconds | None = Field(None, ge=0)
     repeat_interval: Seconds | None = Field(None, ge=0)
     redact: Literal["none", "public"] | None = None
+    # an update goes to the channels that had the alert when its independent sources reach
+    # each of these
+    notify_on_sources: list[Annotated[int, Field(ge=2)]] | None = None
+    quiet_hours: QuietHoursSettings | None = None
+    break_quiet: Severity | None = None  # this severity and above are sent in quiet hours
+    digest: DigestSettings | None = None  # one message per period, nothing per alert
+    escalate: EscalateSettings | None = None
     routes: list[RouteSettings] = []
 
     @field_validator("channels")
     @classmethod
     def _channels_exist(cls, channels: list[str] | None, info: ValidationInfo) -> Any:
-        """Reading a config file, the names under `channels:` come as context, so that an
-        unknown name is reported on its own line."""
-        known = (info.context or {}).get("channels")
-        unknown = [c for c in channels or [] if known is not None and c not in known]
-        if unknown:
-            names, missing = ", ".join(sorted(known)) or "none", ", ".join(map(repr, unknown))
-            raise ValueError(f"no channel named {missing} (channels: {names})")
-        return channels
+        return _known_channels(channels, info)
+
+    def _timing(self, parent: Timing) -> Timing:
+        given = {
+            "notify_on_sources": None
+            if self.notify_on_sources is None
+            else tuple(sorted(self.notify_on_sources)),
+            "quiet_hours": self.quiet_hours and self.quiet_hours.resolved(),
+            "break_quiet": self.break_quiet,
+            "digest": self.digest and self.digest.resolved(),
+            "escalate": self.escalate and Escalate(self.escalate.after, tuple(self.escalate.to)),
+        }
+        return Timing(**{k: getattr(parent, k) if v is None else v for k, v in given.items()})
 
     def resolved(self, path: str, parent: Options) -> Route:
         """This node as a Route: its options over its parent's, its children resolved."""
@@ -267,7 +355,10 @@ class RouteSettings(Strict):
             "repeat_interval": self.repeat_interval,
             "redact": self.redact,
         }
-        options = Options(**{k: getattr(parent, k) if v is None else v for k, v in given.items()})
+        options = Options(
+            **{k: getattr(parent, k) if v is None else v for k, v in given.items()},
+            timing=self._timing(parent.timing),
+        )
         children = tuple(
             child.resolved(f"{path}.routes[{i}]", options) for i, child in enumerate(self.routes)
         )
@@ -277,6 +368,7 @@ class RouteSettings(Strict):
     def named_channels(self, path: str = "routes") -> list[tuple[str, str]]:
         """(where, channel) for every channel the tree names."""
         found = [(f"{path}.channels", c) for c in self.channels or []]
+        found += [(f"{path}.escalate.to", c) for c in (self.escalate.to if self.escalate else [])]
         for i, child in enumerate(self.routes):
             found += child.named_channels(f"{path}.routes[{i}]")
         return found
@@ -340,14 +432,15 @@ class Settings(Strict):
 
     def redact(self, text: str) -> str:
         """`text` with every secret replaced by '***': `${NAME}` values, channel URLs and
-        their secret parts, `http` source tokens, secrets in feed URLs (even written
-        into the file)."""
+        their secret parts, `http` source tokens, the link secret, secrets in feed URLs
+        (even written into the file)."""
         return self.redactor(text)
 
     @cached_property
     def redactor(self) -> Redactor:
         """Built once per Settings (it runs on every log line)."""
         tokens = {s.token for s in self.sources if isinstance(s, HttpSourceSettings)}
+        tokens |= {self.web.secret} if self.web.secret else set()
         feeds = [
             s.url
             for s in self.sources

@@ -1,19 +1,22 @@
 """Decisions that look beyond one report: severity raised by what recent reports about the
 same place said (severity rules with `across`), and the alert lifecycle (one alert per
-event, raised or updated). Pure: the caller fetches and stores."""
+event, raised or updated, its labels, silence and the messages it owes). Pure: the caller
+fetches and stores."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from warning.labels import AddedLabels
+from warning.labels import AddedLabels, alert_labels, labels_json
 from warning.levels import Severity
-from warning.models import Alert, Event, Report, utcnow
-from warning.routing import Labels, Route, channels_for
+from warning.lifecycle import Kind, Snapshot, due, group_key, update_note
+from warning.models import Alert, AlertHistory, Delivery, Event, Report, utcnow
+from warning.routing import Labels, Route, Routed, channels_for
 from warning.rules.model import SeverityRule
 from warning.score import Assessment
+from warning.silences import ActiveSilence, silencing
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,40 @@ class Joining:
 @dataclass(frozen=True)
 class AlertPolicy:
     """Who gets what: the least severity logged as an alert, the routing tree, the channels
-    that hold back lesser alerts, and the labels the config and rule pack add."""
+    that hold back lesser alerts, the labels the config and rule pack add, and the time
+    the decisions are made at."""
 
     alert_from: Severity
     routes: Route
     floors: dict[str, Severity]
     added: AddedLabels
+    now: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class ChannelPast:
+    """What a channel already had about an event's alerts."""
+
+    route: str  # the path of the route its first delivery came by
+    redact: str = ""  # and that delivery's redaction
+    owed: Delivery | None = None  # an update or first message not sent yet
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """What the store read, inside the scoring transaction, for deciding about one report
+    that fired: its event (the report joined), the event's alert if any, the event as it
+    was before the report joined, and what each channel already had."""
+
+    event: Event
+    report: Report
+    assessment: Assessment
+    existing: Alert | None
+    before: Snapshot | None  # None: the event is new
+    source: str  # the configured source of the alert's strongest report
+    silences: tuple[ActiveSilence, ...]
+    past: dict[str, ChannelPast]  # by channel
+    group_sent: dict[str, datetime]  # "channel|group key" -> the group's last message there
 
 
 @dataclass(frozen=True)
@@ -90,6 +121,103 @@ class AlertChange:
     alert: Alert
     created: bool  # a new alert; else an update of its event's alert
     raised: bool = False  # the update raised its severity
+    deliveries: tuple[Delivery, ...] = ()  # to add (alert_id set by the store)
+    notes: tuple[tuple[Delivery, str], ...] = ()  # owed updates that now say more
+    history: tuple[AlertHistory, ...] = ()
+
+
+def plan_alert(facts: AlertFacts, policy: AlertPolicy) -> AlertChange | None:
+    """The event's alert raised or updated (see `decide_alert`), its labels, the silence
+    that holds it, and the messages it now owes: a first message to each channel its routes
+    newly give it, an update to each channel that had it when its severity rose, a signal
+    joined or its sources passed a threshold (never for a mere copy); each due as its
+    route's group wait, group interval, quiet hours or digest say."""
+    decided = decide_alert(facts.existing, facts.event, facts.report, facts.assessment, policy)
+    if decided is None:
+        return None
+    alert = decided.alert
+    labels = alert_labels(
+        json.loads(alert.assessment), alert.severity, facts.source, policy.added, facts.event.id
+    )
+    alert.labels = labels_json(labels)
+    history = [_happened(decided, facts)]
+    alert.silenced_by = silencing(facts.silences, labels)
+    if alert.silenced_by is not None:
+        history.append(
+            AlertHistory(alert_id=0, what="silenced", detail=f"by silence #{alert.silenced_by}")
+        )
+        return replace(decided, history=tuple(history))
+    severity = Severity(alert.severity)
+    routes = policy.routes.by_path()
+    deliveries: list[Delivery] = []
+    notes: list[tuple[Delivery, str]] = []
+    after = Snapshot(severity, _split(facts.event.signals), facts.event.sources)
+    for name, past in facts.past.items():
+        route = routes.get(past.route, policy.routes)
+        note = (
+            update_note(facts.before, after, route.options.timing.notify_on_sources)
+            if facts.before
+            else ""
+        )
+        if not note or route.options.timing.digest is not None:
+            continue
+        if past.owed is not None:
+            if past.owed.kind == Kind.update:
+                notes.append((past.owed, f"{past.owed.note}; {note}"))
+            continue
+        group = group_key(route.options, labels, route)
+        deliveries.append(
+            _delivery(name, Kind.update, note, route, group, severity, facts, policy, past.redact)
+        )
+    for name, routed in channels_owed(labels, policy, set(facts.past)).items():
+        route = routed.route
+        kind = Kind.digest if route.options.timing.digest is not None else Kind.alert
+        group = group_key(route.options, labels, route)
+        deliveries.append(
+            _delivery(name, kind, "", route, group, severity, facts, policy, routed.redact)
+        )
+    return replace(
+        decided, deliveries=tuple(deliveries), notes=tuple(notes), history=tuple(history)
+    )
+
+
+def _delivery(
+    channel: str,
+    kind: Kind,
+    note: str,
+    route: Route,
+    group: str,
+    severity: Severity,
+    facts: AlertFacts,
+    policy: AlertPolicy,
+    redact: str,
+) -> Delivery:
+    when = due(
+        route.options, kind, severity, policy.now, facts.group_sent.get(f"{channel}|{group}")
+    )
+    return Delivery(
+        alert_id=0, channel=channel, kind=kind.value, note=note, route=route.path,
+        group_key=group, hold=when.hold.value, next_attempt_at=when.at, created_at=policy.now,
+        redact=redact,
+    )  # fmt: skip
+
+
+def _happened(change: AlertChange, facts: AlertFacts) -> AlertHistory:
+    report = f"report #{facts.report.id}"
+    if change.created:
+        what, detail = "created", f"{change.alert.severity} from {report}"
+    elif change.raised:
+        what, detail = "raised", f"to {change.alert.severity} by {report}"
+    else:
+        what, detail = (
+            "updated",
+            f"{report} joined ({facts.event.reports} reports, {facts.event.sources} sources)",
+        )
+    return AlertHistory(alert_id=0, what=what, detail=detail)
+
+
+def _split(joined: str) -> frozenset[str]:
+    return frozenset(filter(None, joined.split(",")))
 
 
 def decide_alert(
@@ -112,20 +240,20 @@ def decide_alert(
         raised = severity.rank > existing.severity_rank
         if raised:
             describe(existing, report, assessment)
-        existing.updated_at = utcnow()
+        existing.updated_at = policy.now
         change = AlertChange(existing, created=False, raised=raised)
     change.alert.reports, change.alert.sources = event.reports, event.sources
     return change
 
 
-def channels_owed(labels: Labels, policy: AlertPolicy, already: set[str]) -> dict[str, str]:
+def channels_owed(labels: Labels, policy: AlertPolicy, already: set[str]) -> dict[str, Routed]:
     """Channels the routes give an alert with these labels that have no delivery of it yet
     (and whose min_severity, if they set one, it reaches), in match order, each with the
-    redaction its routes ask."""
+    route that gave it and the redaction its routes ask."""
     severity = Severity(labels["severity"][0])
     return {
-        name: redact
-        for name, redact in channels_for(policy.routes, labels).items()
+        name: routed
+        for name, routed in channels_for(policy.routes, labels).items()
         if name not in already and severity.at_least(policy.floors.get(name, Severity.none))
     }
 

@@ -2,7 +2,8 @@
 
 Built in: `severity`, `signal` (one value per fired signal), `cause` (the causes its
 signals name), `country` (ISO code), `region`, `town` (those the evidence names), `source`
-(the configured source of its strongest report) and `language`; then the `labels:` of that
+(the configured source of its strongest report), `language` and `event` (its event's
+id: a silence made from a message's link matches it); then the `labels:` of that
 source in the config and of the rule files whose signal fired (a built-in name wins).
 """
 
@@ -25,10 +26,14 @@ class AddedLabels:
 
 
 def alert_labels(
-    assessment: Mapping[str, Any], severity: str, source: str, added: AddedLabels
+    assessment: Mapping[str, Any],
+    severity: str,
+    source: str,
+    added: AddedLabels,
+    event_id: int | None = None,
 ) -> dict[str, tuple[str, ...]]:
-    """The labels of an alert whose strongest report is `assessment` (as stored: the JSON of
-    `Assessment.to_json`), from `source`, now at `severity`."""
+    """The labels of an alert of event `event_id` whose strongest report is `assessment`
+    (as stored: the JSON of `Assessment.to_json`), from `source`, now at `severity`."""
     signals = [s["name"] for s in assessment.get("signals", [])]
     main = assessment.get("main", {})
     built_in = {
@@ -40,6 +45,7 @@ def alert_labels(
         "town": _distinct(main.get("towns", [])),
         "source": _distinct([source]),
         "language": _distinct([assessment.get("language", "")]),
+        "event": _distinct([str(event_id or "")]),
     }
     labels: dict[str, tuple[str, ...]] = {}
     pairs = list(added.by_source.get(source, ()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -87,6 +87,8 @@ class Alert(SQLModel, table=True):
     assessment: str = Field(sa_column=Column(Text, nullable=False))  # the score JSON
     labels: str = ""  # JSON {label: [values]} that routes matched (warning/labels.py)
     silenced_by: int | None = None  # the silence that held it back when it was routed
+    acked_at: datetime | None = None  # acknowledged: no more repeats or escalation
+    acked_by: str = ""
 
 
 class DeliveryStatus(StrEnum):
@@ -99,12 +101,18 @@ class DeliveryStatus(StrEnum):
     unknown = "unknown"
     failed = "failed"  # tried, will be retried at next_attempt_at
     gave_up = "gave_up"  # still failing give_up_after its first failure (or max_attempts)
+    cancelled = "cancelled"  # a repeat or escalation the alert's acknowledgement made moot
+
+
+OWED = (DeliveryStatus.pending.value, DeliveryStatus.failed.value)  # still to be sent
 
 
 class Delivery(SQLModel, table=True):
-    """One alert owed to one channel (the outbox row); each try is an Attempt."""
+    """One message about an alert owed to one channel (the outbox row): its first, an
+    update, a repeat, an escalation or its line in a digest (`kind`, warning/lifecycle.py);
+    each try is an Attempt. Owed messages of one channel and `group_key` go out as one."""
 
-    __table_args__ = (UniqueConstraint("alert_id", "channel"),)
+    __table_args__ = (Index("ix_delivery_group", "channel", "group_key", "status"),)
     id: int | None = Field(default=None, primary_key=True)
     alert_id: int = Field(foreign_key="alert.id", index=True)
     channel: str
@@ -120,6 +128,12 @@ class Delivery(SQLModel, table=True):
     # "public": rendered without people's names, towns, coordinates or links (a route's
     # `redact`, warning/donoharm.py); "" or "none": everything
     redact: str = ""
+    kind: str = "alert"  # warning.lifecycle.Kind
+    note: str = ""  # what an update, repeat or escalation says first ("now CRITICAL ...")
+    route: str = ""  # the path of the route that owes it (its timing and escalation)
+    group_key: str = ""  # route and group_by values: owed messages of one group go out as one
+    hold: str = ""  # why it is due later than it was made (warning.lifecycle.Hold)
+    sent_at: datetime | None = None
 
 
 class Silence(SQLModel, table=True):
@@ -131,6 +145,19 @@ class Silence(SQLModel, table=True):
     ends_at: datetime = Field(index=True)
     comment: str = ""
     author: str = ""
+
+
+class AlertHistory(SQLModel, table=True):
+    """What happened to an alert: created, updated, raised, silenced, sent, held, acked,
+    repeated, escalated (`warning alerts show ID`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    what: str
+    channel: str = ""
+    by: str = ""
+    detail: str = ""
 
 
 class Attempt(SQLModel, table=True):

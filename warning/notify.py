@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,11 @@ import apprise
 from apprise.manager_plugins import NotificationManager
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from warning.config import ChannelSettings, Settings
+from warning.config import ChannelSettings, Settings, WebSettings
 from warning.escape import PlainText, neutraliser
-from warning.models import Alert, Report
+from warning.models import Alert, Report, utcnow
 from warning.times import as_utc
+from warning.tokens import sign
 
 TEMPLATES = Path(__file__).parent / "templates"
 HITS_PER_SIGNAL = 3
@@ -44,6 +46,42 @@ class Message:
     body_format: str
 
 
+@dataclass(frozen=True)
+class Item:
+    """One alert in a message: the alert (as the channel may see it), its strongest report,
+    what the message says about it (warning.lifecycle.Kind) and the note of an update,
+    repeat or escalation."""
+
+    alert: Alert | None
+    report: Report | None
+    kind: str = "alert"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a message points: the alert's page, and signed links that acknowledge it or
+    silence its event (warning/tokens.py); each "" when the config does not allow it."""
+
+    open: str = ""
+    ack: str = ""
+    silence: str = ""
+
+    @classmethod
+    def of(cls, alert_id: int, web: WebSettings, now: datetime) -> Links:
+        if not web.base_url:
+            return cls()
+        base = web.base_url.rstrip("/")
+        if not web.secret:
+            return cls(f"{base}/alerts/{alert_id}")
+        expires = now + timedelta(seconds=web.link_ttl)
+        return cls(
+            f"{base}/alerts/{alert_id}",
+            f"{base}/ack/{sign(web.secret, 'ack', alert_id, expires)}",
+            f"{base}/silence/{sign(web.secret, 'silence', alert_id, expires)}",
+        )
+
+
 def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -55,11 +93,15 @@ def _environment() -> Environment:
 
 
 def message_view(
-    alert: Alert, neutral: PlainText, report: Report | None = None, base_url: str | None = None
+    alert: Alert,
+    neutral: PlainText,
+    report: Report | None = None,
+    links: Links = Links(),
+    note: str = "",
 ) -> dict[str, Any]:
-    """What the templates see: the strongest evidence first, the alert, where its report
-    came from, its signals and at most a few quotes each, every string already neutralised
-    for the channel (see warning/escape.py)."""
+    """What the templates see: the strongest evidence first (after an update's `note`), the
+    alert, where its report came from, its signals and at most a few quotes each, its
+    links, every string already neutralised for the channel (see warning/escape.py)."""
     scored = json.loads(alert.assessment)
     text = neutral.text
     signals = [_signal_view(s, text) for s in scored["signals"]]
@@ -67,13 +109,16 @@ def message_view(
         "alert_id": alert.id,
         "severity": alert.severity,
         "place": text(alert.place),
+        "note": text(note),
         "why": text(scored.get("why", "")),
         "lead": _lead(scored, text),
         "title": text(alert.title or "(untitled report)"),
         "origin": _origin(alert, report, neutral),
-        "open": neutral.link(f"{base_url.rstrip('/')}/alerts/{alert.id}") if base_url else "",
+        "open": neutral.link(links.open) if links.open else "",
+        "ack": neutral.link(links.ack) if links.ack else "",
+        "silence": neutral.link(links.silence) if links.silence else "",
         "signals": signals,
-        "notes": [text(note) for note in scored.get("notes", [])],  # e.g. scored in part
+        "notes": [text(n) for n in scored.get("notes", [])],  # e.g. scored in part
     }
 
 
@@ -133,15 +178,16 @@ def _by_quote(hits: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"quote": quote, "rule": ", ".join(rules)} for quote, rules in merged.items()]
 
 
-def subject_of(alert: Alert, neutral: PlainText) -> str:
+def subject_of(alert: Alert, neutral: PlainText, note: str = "") -> str:
     """'[CRITICAL] Syria (Aleppo): siege: "... besieged by ..." (+4 signals)': the
-    strongest evidence first."""
+    strongest evidence first; an update's note before it ('now CRITICAL (was high)')."""
     place = neutral.text(alert.place or "place not named")
     lead = _lead(json.loads(alert.assessment), neutral.text)
     others = len([name for name in alert.signals.split(",") if name]) - 1
     more = f" (+{others} signal{'s' if others > 1 else ''})" if others > 0 else ""
     quote = f": “{lead['quote']}”" if lead["quote"] else ""
-    return f"[{alert.severity.upper()}] {place}: {lead['label']}{quote}{more}"
+    said = f"{neutral.text(note)}: " if note else ""
+    return f"[{alert.severity.upper()}] {place}: {said}{lead['label']}{quote}{more}"
 
 
 def render(
@@ -149,15 +195,49 @@ def render(
     channel: ChannelSettings,
     environment: Environment | None = None,
     report: Report | None = None,
-    base_url: str | None = None,
+    links: Links = Links(),
+    item: Item | None = None,
 ) -> Message:
-    """The subject and body `channel` gets for `alert`, in its format and dialect."""
+    """The subject and body `channel` gets for `alert`, in its format and dialect: the
+    whole evidence for a first message, a short one for an update, repeat or escalation
+    (`item`)."""
     template_name, apprise_format = FORMATS[channel.body_format]
     neutral = neutraliser(channel.body_format, channel.dialect)
     environment = environment or _environment()
-    view = message_view(alert, neutral, report, base_url)
+    note = item.note if item else ""
+    view = message_view(alert, neutral, report, links, note)
+    view["short"] = item is not None and item.kind not in ("alert", "digest")
     body = environment.get_template(template_name).render(m=view)
-    return Message(subject_of(alert, neutral), body, apprise_format)
+    return Message(subject_of(alert, neutral, note), body, apprise_format)
+
+
+def render_list(
+    items: list[Item],
+    channel: ChannelSettings,
+    links: list[Links],
+    digest: bool,
+    environment: Environment | None = None,
+) -> Message:
+    """One message listing several alerts (a group sent together, or a digest): per alert
+    its severity, place, lead signal and quote, note and links."""
+    template_name, apprise_format = FORMATS[channel.body_format]
+    neutral = neutraliser(channel.body_format, channel.dialect)
+    environment = environment or _environment()
+    views = [
+        message_view(i.alert, neutral, i.report, link, i.note)
+        for i, link in zip(items, links, strict=True)
+    ]
+    worst = max((i.alert for i in items), key=lambda a: a.severity_rank)
+    head = "digest" if digest else f"{len(items)} alerts"
+    subject = (
+        f"[{worst.severity.upper()}] {head}: "
+        + "; ".join(v["place"] or "place not named" for v in views[:5])
+        + (f" and {len(views) - 5} more" if len(views) > 5 else "")
+    )
+    body = environment.get_template("list." + template_name.split(".", 1)[1]).render(
+        alerts=views, digest=digest
+    )
+    return Message(subject, body, apprise_format)
 
 
 class Notifier:
@@ -170,15 +250,29 @@ class Notifier:
         self._apprise: dict[str, apprise.Apprise] = {}
 
     def send(self, channel_name: str, alert: Alert, report: Report | None = None) -> str:
+        return self.send_items(channel_name, [Item(alert, report)])
+
+    def send_items(self, channel_name: str, items: list[Item], digest: bool = False) -> str:
+        """Send one message about `items` (one alert: its own message; several, or a
+        digest: a list) to a channel; the reason it failed, or ""."""
         channel = self.settings.channels.get(channel_name)
         if channel is None:
             return f"channel '{channel_name}' is no longer in the configuration"
+        items = [i for i in items if i.alert is not None]
+        if not items:
+            return "alert not found"
         try:
-            base_url = self.settings.web.base_url
-            message = render(alert, channel, self.environment, report, base_url)
+            now, web = utcnow(), self.settings.web
+            links = [Links.of(i.alert.id, web, now) for i in items]
+            if len(items) == 1 and not digest:
+                item = items[0]
+                message = render(item.alert, channel, self.environment, item.report, links[0], item)
+            else:
+                message = render_list(items, channel, links, digest, self.environment)
             return self._notify(channel_name, channel, message)
         except Exception as exc:  # a broken template or plugin must not stop the other channels
-            log.exception("channel %s: sending alert %s failed", channel_name, alert.id)
+            ids = ", ".join(f"#{i.alert.id}" for i in items)
+            log.exception("channel %s: sending alert %s failed", channel_name, ids)
             return self.settings.redact(f"{type(exc).__name__}: {exc}")
 
     def _notify(self, name: str, channel: ChannelSettings, message: Message) -> str:

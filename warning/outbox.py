@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from warning.config import Settings
 from warning.donoharm import public
+from warning.lifecycle import Kind, follow_ups
 from warning.models import Delivery, DeliveryStatus, utcnow
-from warning.notify import Notifier
+from warning.notify import Item, Notifier
 from warning.retry import next_attempt
 from warning.store import Store
 from warning.times import as_utc
@@ -23,32 +25,53 @@ log = logging.getLogger(__name__)
 
 
 class Outbox:
-    def __init__(self, settings: Settings, store: Store, notifier: Notifier):
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        notifier: Notifier,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.settings = settings
         self.store = store
         self.notifier = notifier
+        self.clock = clock
 
     @property
     def lease(self) -> timedelta:
         """How long a claimed delivery is ours: ample for one send with its time-out."""
         return timedelta(seconds=self.settings.delivery.timeout * 4)
 
-    def deliver_due(self) -> tuple[int, int]:
-        """Mark what a dead worker left mid-send, then send every delivery that is due, one
-        claimed at a time; returns (sent, failed). A tried delivery is sent, due later or
-        gave up, so the loop ends."""
+    def deliver_due(self, flush: bool = False) -> tuple[int, int]:
+        """Mark what a dead worker left mid-send, add the repeats and escalations now due,
+        then send every delivery that is due (with `flush`, also those held only to collect
+        their group: `run --once`), one group claimed at a time; returns (sent, failed). A
+        tried delivery is sent, due later or gave up, so the loop ends."""
         resend = frozenset(n for n, c in self.settings.channels.items() if c.idempotent)
         for delivery in self.store.mark_interrupted(resend):
             log.error(
                 "delivery #%d of alert #%d to %s: %s",
                 delivery.id, delivery.alert_id, delivery.channel, delivery.error,
             )  # fmt: skip
+        self.follow_up()
         tried: list[Delivery] = []
-        while (delivery := self.store.claim_next_delivery(self.lease)) is not None:
-            tried.append(self.attempt(delivery))
+        while claimed := self.store.claim_next(self.lease, self.clock(), flush):
+            tried.extend(self.send(claimed))
         sent = sum(d.status == DeliveryStatus.sent for d in tried)
         failed = sum(d.status in (DeliveryStatus.failed, DeliveryStatus.gave_up) for d in tried)
         return sent, failed
+
+    def follow_up(self) -> None:
+        """Repeats of firing alerts nobody acknowledged, and escalations (warning/lifecycle.py)."""
+        now = self.clock()
+        sent, owed, escalated = self.store.firing(
+            now - timedelta(seconds=self.settings.events.window)
+        )
+        due = follow_ups(sent, self.settings.route_tree.by_path(), owed, escalated, now)
+        if due:
+            self.store.add_follow_ups(due, now)
+            for f in due:
+                log.info("alert #%d: %s to %s", f.alert_id, f.kind.value, f.channel)
 
     def retry(
         self, delivery_id: int | None = None, since: datetime | None = None
@@ -64,22 +87,53 @@ class Outbox:
         return tried
 
     def attempt(self, delivery: Delivery) -> Delivery:
-        """Send one claimed delivery and record the outcome, with the next try if it failed."""
+        """Send one claimed delivery on its own and record the outcome."""
+        return self.send([delivery])[0]
+
+    def send(self, claimed: list[Delivery]) -> list[Delivery]:
+        """Send claimed deliveries of one channel and group as one message (those a silence
+        or an acknowledgement made moot set aside) and record the outcome of each, with the
+        next try if it failed."""
+        done: list[Delivery] = []
+        items: list[tuple[Delivery, Item]] = []
+        for delivery in claimed:
+            item, why = self._item(delivery)
+            if item is None:
+                done.append(why)
+            else:
+                items.append((delivery, item))
+        if not items:
+            return done
+        first = items[0][0]
+        digest = first.kind == Kind.digest
+        error = self.notifier.send_items(first.channel, [i for _, i in items], digest)
+        now = utcnow()
+        for delivery, _ in items:
+            retry_at = None
+            if error:
+                since = as_utc(delivery.failing_since) if delivery.failing_since else None
+                retry_at = next_attempt(self.settings.delivery, delivery.failures + 1, since, now)
+            recorded = self.store.record_attempt(delivery, error, retry_at, now)
+            _log_attempt(recorded)
+            done.append(recorded)
+        return done
+
+    def _item(self, delivery: Delivery) -> tuple[Item | None, Delivery]:
+        """What the message says about a delivery's alert, or None and the delivery as set
+        aside (silenced now, or a repeat or escalation of an acknowledged alert)."""
         alert = self.store.alert(delivery.alert_id)
-        silence = self.store.silenced_now(alert) if alert else None
+        if alert is None:
+            return Item(None, None, delivery.kind, delivery.note), delivery
+        silence = self.store.silenced_now(alert)
         if silence is not None:
-            return self.store.record_silenced(delivery, silence)
-        report = self.store.report(alert.report_id) if alert else None
-        if alert is not None and delivery.redact == "public":
+            return None, self.store.record_silenced(delivery, silence)
+        if alert.acked_at is not None and delivery.kind in (Kind.repeat, Kind.escalation):
+            why = f"acknowledged by {alert.acked_by} before it was sent"
+            return None, self.store.record_cancelled(delivery, why)
+        report = self.store.report(alert.report_id)
+        if delivery.redact == "public":
             alert, report = public(alert, report)
-        error = self.notifier.send(delivery.channel, alert, report) if alert else "alert not found"
-        now, retry_at = utcnow(), None
-        if error:
-            since = as_utc(delivery.failing_since) if delivery.failing_since else None
-            retry_at = next_attempt(self.settings.delivery, delivery.failures + 1, since, now)
-        recorded = self.store.record_attempt(delivery, error, retry_at, now)
-        _log_attempt(recorded)
-        return recorded
+        return Item(alert, report, delivery.kind, delivery.note), delivery
 
 
 def _log_attempt(delivery: Delivery) -> None:

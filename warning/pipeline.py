@@ -8,16 +8,17 @@ takes unscored reports, deliveries are claimed before they are sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import DataError
 
 from warning.card import load_thresholds
 from warning.classifier import SHIPPED, load_classifier
 from warning.config import Settings
-from warning.decide import AlertChange, AlertPolicy, escalate, window
+from warning.decide import AlertChange, AlertPolicy, escalate, plan_alert, window
 from warning.dedupe import fingerprint
 from warning.events import EventFinder
 from warning.fetch import FetchError
@@ -131,6 +132,7 @@ class Service:
         self.notifier = notifier
         self.sources: dict[str, Source] = polled_sources(settings)
         self.events = EventFinder(store, settings.events)
+        self.clock: Callable[[], datetime] = utcnow  # tests move time on without sleeping
 
     def reload(self, settings: Settings, scorer: Scorer) -> None:
         """Swap in a new, already validated configuration; the store stays."""
@@ -244,7 +246,8 @@ class Service:
             for report, assessment in zip(batch, scored, strict=True):
                 assessment = self._escalated(assessment)
                 joining = self.events.event_for(report, assessment)
-                change = self.store.record_score(report, assessment, joining, policy)
+                decide = partial(plan_alert, policy=policy)
+                change = self.store.record_score(report, assessment, joining, decide)
                 if change is not None:
                     _log_alert(change)
                     if change.created:
@@ -259,7 +262,11 @@ class Service:
             {name: signal.labels for name, signal in self.scorer.rules.signals.items()},
         )
         return AlertPolicy(
-            settings.alerts.min_severity, settings.route_tree, settings.channel_floors, added
+            settings.alerts.min_severity,
+            settings.route_tree,
+            settings.channel_floors,
+            added,
+            self.clock(),
         )
 
     def _escalated(self, assessment: Assessment) -> Assessment:
@@ -271,16 +278,18 @@ class Service:
         recent = self.store.recent_reports(assessment.main.country, now - span)
         return escalate(assessment, recent, self.scorer.rules.severity, now)
 
-    def deliver_due(self) -> tuple[int, int]:
-        """Try every delivery that is due; returns (sent, failed). Each outcome is recorded."""
-        return Outbox(self.settings, self.store, self.notifier).deliver_due()
+    def deliver_due(self, flush: bool = False) -> tuple[int, int]:
+        """Try every delivery that is due (with `flush`, also those waiting only for their
+        group); returns (sent, failed). Each outcome is recorded."""
+        return Outbox(self.settings, self.store, self.notifier, self.clock).deliver_due(flush)
 
     def run_once(self) -> RunSummary:
         summary = RunSummary()
         for name in self.sources:
             summary.polls.append(self.poll(name))
         summary.alerts = self.score_pending()
-        summary.sent, summary.failed = self.deliver_due()
+        # the run's reports are all in: what waits to collect its group goes now
+        summary.sent, summary.failed = self.deliver_due(flush=True)
         return summary
 
 

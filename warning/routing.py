@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from warning.levels import Severity
+from warning.timing import Timing
 
 MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*$')
 UNESCAPE = re.compile(r"\\(.)")
@@ -75,6 +76,7 @@ class Options:
     group_interval: float = 300.0
     repeat_interval: float = 4 * 3600.0
     redact: str = "none"
+    timing: Timing = Timing()  # quiet hours, digest, escalation, update thresholds
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,25 +107,40 @@ class Route:
         for child in self.children:
             yield from child.walk(depth + 1)
 
+    def by_path(self) -> dict[str, Route]:
+        return {route.path: route for _, route in self.walk()}
 
-def channels_for(root: Route, labels: Labels) -> dict[str, str]:
-    """Every channel of the routes that take the alert, in match order, each once, with
-    its redaction: "public" when any of those routes naming it says so."""
-    found: dict[str, str] = {}
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """A channel an alert goes to: the first route that named it (its timing applies) and
+    the redaction ("public" when any route naming it says so)."""
+
+    route: Route
+    redact: str
+
+
+def channels_for(root: Route, labels: Labels) -> dict[str, Routed]:
+    """Every channel of the routes that take the alert, in match order, each once."""
+    found: dict[str, Routed] = {}
     for route in root.match(labels):
         for channel in route.options.channels:
-            if found.get(channel) != "public":
-                found[channel] = route.options.redact
+            first = found.get(channel)
+            if first is None:
+                found[channel] = Routed(route, route.options.redact)
+            elif route.options.redact == "public":
+                found[channel] = Routed(first.route, "public")
     return found
 
 
 def shorthand(floors: Mapping[str, Severity]) -> Route:
-    """The tree the channels' `min_severity` make: one route per channel, all continuing."""
+    """The tree the channels' `min_severity` make: one route per channel, all continuing;
+    as before routes existed, an alert goes out at once and is not repeated."""
     children = tuple(
         Route(
             f"root.routes[{i}]",
             (Matcher.parse(f'severity=~"{at_or_above(floor)}"'),),
-            Options(channels=(name,)),
+            Options(channels=(name,), group_wait=0.0, repeat_interval=0.0),
             carry_on=True,
         )
         for i, (name, floor) in enumerate(floors.items())

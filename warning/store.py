@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,19 +13,16 @@ from sqlalchemy import event, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, create_engine, or_, select
 
-from warning.decide import (
-    AlertChange,
-    AlertPolicy,
-    Joining,
-    Recent,
-    channels_owed,
-    decide_alert,
-)
+from warning.decide import AlertChange, AlertFacts, ChannelPast, Joining, Recent
 from warning.dedupe import canonical_url
-from warning.labels import alert_labels, labels_json, read_labels
+from warning.labels import read_labels
+from warning.levels import Severity
+from warning.lifecycle import FLUSHABLE, FollowUp, Kind, Sent, Snapshot
 from warning.migrate import upgrade
 from warning.models import (
+    OWED,
     Alert,
+    AlertHistory,
     Attempt,
     Delivery,
     DeliveryStatus,
@@ -159,11 +157,12 @@ class Store:
         report: Report,
         assessment: Assessment,
         joining: Joining,
-        policy: AlertPolicy,
+        decide: Callable[[AlertFacts], AlertChange | None],
     ) -> AlertChange | None:
-        """Mark `report` scored; if it fired a signal, join it to its event (or a new one)
-        and raise or update that event's one alert, adding a pending delivery for each
-        channel the (new) severity now reaches. One transaction."""
+        """Mark `report` scored; if it fired a signal, join it to its event (or a new one),
+        gather what `decide` needs (warning.decide.plan_alert: the event's alert, what each
+        channel had) and store what it decides: the alert, its deliveries, its history.
+        One transaction."""
         with Session(self.engine, expire_on_commit=False) as session:
             stored = session.get(Report, report.id)
             stored.scored_at = utcnow()
@@ -173,8 +172,11 @@ class Store:
             stored.towns = "|".join(assessment.main.towns)
             change = None
             if assessment.signals:
+                before = _before(session, joining)
                 event = self._join_event(session, stored, joining)
-                change = _raise_or_update(session, event, stored, assessment, policy)
+                change = decide(_facts(session, event, stored, assessment, before))
+                if change is not None:
+                    _store_change(session, change)
             session.commit()
             return change
 
@@ -258,25 +260,46 @@ class Store:
                 for rid, towns, signals, scored_at in session.exec(query)
             ]
 
-    def claim_next_delivery(self, lease: timedelta) -> Delivery | None:
-        """The next delivery due, marked `sending` and leased to this caller in one committed
-        step right before it is sent, so no other worker sends it too and a worker that dies
-        while sending leaves it `sending` (see `mark_interrupted`); None when none is due."""
-        now = utcnow()
+    def claim_next(
+        self, lease: timedelta, now: datetime | None = None, flush: bool = False
+    ) -> list[Delivery]:
+        """The next delivery due (with `flush`, also one held only to collect its group)
+        and every other owed delivery of its channel and group (they go out as one
+        message), marked `sending` and leased to this caller in one committed step right
+        before they are sent, so no other worker sends them too and a worker that dies
+        while sending leaves them `sending` (see `mark_interrupted`); [] when none is due."""
+        now = now or utcnow()
+        due = Delivery.next_attempt_at <= now
+        if flush:
+            due = or_(due, Delivery.hold.in_(FLUSHABLE))
         with Session(self.engine, expire_on_commit=False) as session:
             query = (
                 select(Delivery)
-                .where(Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.failed]))
-                .where(Delivery.next_attempt_at <= now)
+                .where(Delivery.status.in_(OWED), due)
                 .order_by(Delivery.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
-            delivery = session.exec(query).first()
-            if delivery is not None:
+            first = session.exec(query).first()
+            if first is None:
+                return []
+            claimed = [first]
+            if first.group_key:
+                claimed += session.exec(
+                    select(Delivery)
+                    .where(
+                        Delivery.channel == first.channel,
+                        Delivery.group_key == first.group_key,
+                        Delivery.status == DeliveryStatus.pending,
+                        Delivery.id != first.id,
+                    )
+                    .order_by(Delivery.id)
+                    .with_for_update(skip_locked=True)
+                )
+            for delivery in claimed:
                 delivery.status, delivery.claimed_until = DeliveryStatus.sending, now + lease
-                session.commit()
-            return delivery
+            session.commit()
+            return claimed
 
     def mark_interrupted(self, resend: frozenset[str] = frozenset()) -> list[Delivery]:
         """Deliveries still `sending` after their lease ran out: the worker stopped mid-send,
@@ -316,6 +339,8 @@ class Store:
             )
             if not error:
                 stored.status, stored.failing_since, stored.failures = DeliveryStatus.sent, None, 0
+                stored.sent_at = stored.last_attempt_at
+                session.add(_sent_entry(stored))
             else:
                 stored.failing_since = stored.failing_since or stored.last_attempt_at
                 stored.failures += 1
@@ -402,12 +427,104 @@ class Store:
 
     def record_silenced(self, delivery: Delivery, silence_id: int) -> Delivery:
         """A claimed delivery a silence holds back: not sent, marked with the silence."""
+        return self._set_aside(
+            delivery, DeliveryStatus.silenced, f"held back by silence #{silence_id}"
+        )
+
+    def record_cancelled(self, delivery: Delivery, why: str) -> Delivery:
+        """A claimed repeat or escalation the alert's acknowledgement made moot."""
+        return self._set_aside(delivery, DeliveryStatus.cancelled, why)
+
+    def _set_aside(self, delivery: Delivery, status: DeliveryStatus, why: str) -> Delivery:
         with Session(self.engine, expire_on_commit=False) as session:
             stored = session.get(Delivery, delivery.id)
-            stored.status, stored.claimed_until = DeliveryStatus.silenced, None
-            stored.error = f"held back by silence #{silence_id}"
+            stored.status, stored.claimed_until, stored.error = status, None, why
             session.commit()
             return stored
+
+    def ack(self, alert_id: int, by: str, note: str = "") -> Alert | None:
+        """Acknowledge alert `alert_id` (None: there is none): no more repeats or escalation;
+        its owed repeats and escalations are cancelled. Acknowledging twice keeps the first."""
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session:
+            alert = session.get(Alert, alert_id)
+            if alert is None:
+                return None
+            if alert.acked_at is None:
+                alert.acked_at, alert.acked_by = now, by
+                owed = session.exec(
+                    select(Delivery).where(
+                        Delivery.alert_id == alert_id,
+                        Delivery.status.in_(OWED),
+                        Delivery.kind.in_([Kind.repeat, Kind.escalation]),
+                    )
+                )
+                for delivery in owed:
+                    delivery.status = DeliveryStatus.cancelled
+                    delivery.error = f"acknowledged by {by} before it was sent"
+            session.add(AlertHistory(alert_id=alert_id, at=now, what="acked", by=by, detail=note))
+            session.commit()
+            return alert
+
+    def firing(
+        self, since: datetime
+    ) -> tuple[list[Sent], set[tuple[int, str]], set[tuple[int, str]]]:
+        """For alerts updated since `since`, not acknowledged, silenced or merged: what each
+        channel was sent (first and last message), the (alert, channel) pairs with a message
+        still owed, and the (alert, route) pairs already escalated."""
+        with Session(self.engine) as session:
+            query = (
+                select(Delivery)
+                .join(Alert, Delivery.alert_id == Alert.id)
+                .where(
+                    Alert.acked_at.is_(None),
+                    Alert.silenced_by.is_(None),
+                    Alert.merged_into.is_(None),
+                    or_(Alert.updated_at >= since, Alert.created_at >= since),
+                )
+                .order_by(Delivery.id)
+            )
+            sent: dict[tuple[int, str], Sent] = {}
+            owed: set[tuple[int, str]] = set()
+            escalated: set[tuple[int, str]] = set()
+            for d in session.exec(query):
+                key = (d.alert_id, d.channel)
+                if d.kind == Kind.escalation:
+                    escalated.add((d.alert_id, d.route))
+                if d.status in OWED or d.status == DeliveryStatus.sending:
+                    owed.add(key)
+                if d.sent_at is None:
+                    continue
+                at, first = as_utc(d.sent_at), sent.get(key)
+                sent[key] = (
+                    Sent(d.alert_id, d.channel, d.route, Kind(d.kind), at, at, d.redact)
+                    if first is None
+                    else replace(first, last_at=at)
+                )
+            return list(sent.values()), owed, escalated
+
+    def add_follow_ups(self, follow_ups: list[FollowUp], now: datetime) -> None:
+        """Repeats and escalations due now, each with its history entry."""
+        with Session(self.engine) as session:
+            for f in follow_ups:
+                session.add(Delivery(
+                    alert_id=f.alert_id, channel=f.channel, kind=f.kind.value, note=f.note,
+                    route=f.route, redact=f.redact, created_at=now, next_attempt_at=now,
+                ))  # fmt: skip
+                what = "repeated" if f.kind == Kind.repeat else "escalated"
+                session.add(AlertHistory(alert_id=f.alert_id, at=now, what=what,
+                                         channel=f.channel, detail=f.note))  # fmt: skip
+            session.commit()
+
+    def history(self, alert_id: int) -> list[AlertHistory]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = select(AlertHistory).where(AlertHistory.alert_id == alert_id)
+            return list(session.exec(query.order_by(AlertHistory.at, AlertHistory.id)))
+
+    def alert_deliveries(self, alert_id: int) -> list[Delivery]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = select(Delivery).where(Delivery.alert_id == alert_id)
+            return list(session.exec(query.order_by(Delivery.id)))
 
     def report(self, report_id: int) -> Report | None:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -440,37 +557,74 @@ class Store:
             }
 
 
-def _raise_or_update(
-    session: Session, event: Event, report: Report, assessment: Assessment, policy: AlertPolicy
-) -> AlertChange | None:
-    """Raise the event's alert, or update it; add the deliveries its severity now owes."""
-    existing = session.exec(
-        select(Alert).where(Alert.event_id == event.id, Alert.merged_into.is_(None))
-    ).first()
-    change = decide_alert(existing, event, report, assessment, policy)
-    if change is None:
+def _before(session: Session, joining: Joining) -> Snapshot | None:
+    """The event the report joins, as updates compare it: its alert's severity, the
+    event's signals and independent sources (None: a new event, or one with no alert)."""
+    if joining.event is None:
         return None
+    event = session.get(Event, joining.event)
+    alert = _alert_of(session, joining.event)
+    if event is None or alert is None:
+        return None
+    signals = frozenset(filter(None, event.signals.split(",")))
+    return Snapshot(Severity(alert.severity), signals, event.sources)
+
+
+def _alert_of(session: Session, event_id: int) -> Alert | None:
+    return session.exec(
+        select(Alert).where(Alert.event_id == event_id, Alert.merged_into.is_(None))
+    ).first()
+
+
+def _facts(
+    session: Session, event: Event, report: Report, assessment: Assessment, before: Snapshot | None
+) -> AlertFacts:
+    existing = _alert_of(session, event.id)
+    source = report.source
+    if existing is not None and existing.report_id != report.id:
+        source = session.exec(select(Report.source).where(Report.id == existing.report_id)).one()
+    # what any alert of the event (merged ones too) was sent or owes
+    deliveries = session.exec(
+        select(Delivery)
+        .join(Alert, Delivery.alert_id == Alert.id)
+        .where(Alert.event_id == event.id)
+        .order_by(Delivery.id)
+    )
+    past: dict[str, ChannelPast] = {}
+    group_sent: dict[str, datetime] = {}
+    for d in deliveries:
+        first = past.get(d.channel) or ChannelPast(d.route, d.redact)
+        owed = d if d.status in OWED and d.kind in (Kind.alert, Kind.update) else first.owed
+        past[d.channel] = ChannelPast(first.route, first.redact, owed)
+        if d.sent_at is not None:
+            key = f"{d.channel}|{d.group_key}"
+            group_sent[key] = max(as_utc(d.sent_at), group_sent.get(key, as_utc(d.sent_at)))
+    return AlertFacts(
+        event, report, assessment, existing, before, source,
+        tuple(_active_silences(session)), past, group_sent,
+    )  # fmt: skip
+
+
+def _store_change(session: Session, change: AlertChange) -> None:
     session.add(change.alert)
     session.flush()
-    # what any alert of the event (merged ones too) was sent to is not owed again
-    owed = set(
-        session.exec(
-            select(Delivery.channel)
-            .join(Alert, Delivery.alert_id == Alert.id)
-            .where(Alert.event_id == event.id)
-        )
-    )
-    source = report.source if change.alert.report_id == report.id else _source_of(session, change)
-    labels = alert_labels(
-        json.loads(change.alert.assessment), change.alert.severity, source, policy.added
-    )
-    change.alert.labels = labels_json(labels)
-    change.alert.silenced_by = silencing(_active_silences(session), labels)
-    if change.alert.silenced_by is not None:
-        return change  # logged, not sent
-    for name, redact in channels_owed(labels, policy, owed).items():
-        session.add(Delivery(alert_id=change.alert.id, channel=name, redact=redact))
-    return change
+    for delivery in change.deliveries:
+        delivery.alert_id = change.alert.id
+        session.add(delivery)
+    for owed, note in change.notes:
+        stored = session.get(Delivery, owed.id)
+        stored.note = note
+    for entry in change.history:
+        entry.alert_id = change.alert.id
+        session.add(entry)
+
+
+def _sent_entry(delivery: Delivery) -> AlertHistory:
+    detail = delivery.kind + (f": {delivery.note}" if delivery.note else "")
+    return AlertHistory(
+        alert_id=delivery.alert_id, at=delivery.sent_at, what="sent",
+        channel=delivery.channel, detail=detail,
+    )  # fmt: skip
 
 
 def _active_silences(session: Session) -> list[ActiveSilence]:
@@ -479,11 +633,6 @@ def _active_silences(session: Session) -> list[ActiveSilence]:
         Silence.starts_at <= now, Silence.ends_at > now
     )
     return [ActiveSilence.parse(sid, matchers) for sid, matchers in session.exec(query)]
-
-
-def _source_of(session: Session, change: AlertChange) -> str:
-    """The source of the alert's strongest report (an update by a weaker one)."""
-    return session.exec(select(Report.source).where(Report.id == change.alert.report_id)).one()
 
 
 def _merge(session: Session, event: Event, other_id: int) -> None:
