@@ -6,16 +6,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
     from warning.pipeline import Service
-from rich.table import Table
 
 from warning.card import THRESHOLDS_FILE, load_thresholds
 from warning.classifier import SHIPPED, load_examples
+from warning.cli_alerts import ack, alerts_app
 from warning.cli_card import classifier_eval
 from warning.cli_deliveries import deliveries_app
 from warning.cli_eval import eval_command
@@ -39,7 +39,6 @@ from warning.jsonl import score_lines
 from warning.notify import url_problem
 from warning.rules.pack import load_pack, run_tests
 from warning.score import Assessment, Scorer
-from warning.store import AlertRow, Store
 from warning.yamlio import InputError, load_yaml
 
 app = typer.Typer(
@@ -54,6 +53,8 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(routes_app, name="routes")
 app.add_typer(silence_app, name="silence")
+app.add_typer(alerts_app, name="alerts")
+app.command("ack")(ack)
 app.command()(sources)
 app.command("eval")(eval_command)
 classifier_app.command("eval")(classifier_eval)
@@ -173,68 +174,6 @@ def _service(settings: Settings) -> Service:
         return build_service(settings)
     except InputError as exc:
         fail(exc.messages)
-
-
-@app.command()
-def alerts(
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
-    config: ConfigOption = DEFAULT_CONFIG,
-) -> None:
-    """The alert log: time, severity, signals, place, title, delivery state."""
-    settings = settings_from(config, secrets=False)
-    rows = Store(settings.database.url).alert_log(limit)
-    if as_json:
-        print(json.dumps([_alert_json(row) for row in rows], ensure_ascii=False, default=str))
-        return
-    table = Table(
-        "#", "time (UTC)", "severity", "signals", "place", "title", "reports/sources", "delivery"
-    )
-    for row in rows:
-        a = row.alert
-        table.add_row(
-            str(a.id),
-            a.created_at.strftime("%Y-%m-%d %H:%M"),
-            f"[{SEVERITY_STYLE[a.severity]}]{a.severity}[/]",
-            a.signals.replace(",", ", "),
-            a.place,
-            a.title[:60],
-            f"{a.reports}/{a.sources}",
-            row.delivery_state,
-        )
-    out.print(table if rows else "no alerts yet")
-
-
-def _alert_json(row: AlertRow) -> dict[str, Any]:
-    a = row.alert
-    return {
-        "id": a.id,
-        "time": a.created_at.isoformat(),
-        "severity": a.severity,
-        "signals": [s for s in a.signals.split(",") if s],
-        "place": a.place,
-        "title": a.title,
-        "url": a.url,
-        "report_id": a.report_id,
-        "event_id": a.event_id,
-        "reports": a.reports,
-        "sources": a.sources,
-        "updated": a.updated_at.isoformat() if a.updated_at else None,
-        "merged_into": a.merged_into,  # set when its event merged into another alert's
-        "deliveries": [
-            {
-                "channel": d.channel,
-                "status": d.status,
-                "attempts": d.attempts,
-                "error": d.error,
-                "last_attempt_at": d.last_attempt_at.isoformat() if d.last_attempt_at else None,
-            }
-            for d in row.deliveries
-        ],
-        "labels": json.loads(a.labels) if a.labels else {},  # as stored: {label: [values]}
-        "silenced_by": a.silenced_by,  # the silence that held it back, if one did
-        "assessment": json.loads(a.assessment),
-    }
 
 
 @app.command()

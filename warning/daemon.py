@@ -21,6 +21,7 @@ from warning.config import Settings
 from warning.pipeline import Service
 from warning.reload import Reloader
 from warning.sources import Intake
+from warning.store import Store
 from warning.web import WebServer, create_app
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ def reload_job(reloader: Reloader, scheduler: BackgroundScheduler, web: Web) -> 
     try:
         if reloader.check():
             schedule_sources(scheduler, reloader.service)
-            web.sync(reloader.service.settings, reloader.service.intake)
+            service = reloader.service
+            web.sync(service.settings, service.intake, service.store)
     except Exception:
         log.exception("reload failed; the last good configuration keeps running")
 
@@ -127,21 +129,22 @@ def build_scheduler(service: Service, config: Path | None, web: Web) -> Backgrou
 
 
 class Web:
-    """The web app (POST /api/reports), served while it is enabled or an `http` source
-    wants it; restarted when a reload changes its settings or the `http` sources."""
+    """The web app (POST /api/reports, the links in messages), served while it is enabled
+    or an `http` source wants it; restarted when a reload changes its settings or the
+    `http` sources."""
 
     def __init__(self) -> None:
         self.server: WebServer | None = None
         self.serving: tuple = ()
 
-    def sync(self, settings: Settings, intake: Intake) -> None:
+    def sync(self, settings: Settings, intake: Intake, store: Store | None = None) -> None:
         wanted = (settings.web, tuple(s for s in settings.sources if s.kind == "http"))
         if wanted == self.serving:
             return
         self.stop()
         self.serving = wanted
         if settings.web.enabled or wanted[1]:
-            self.server = WebServer(create_app(settings, intake), settings.web)
+            self.server = WebServer(create_app(settings, intake, store), settings.web)
             self.server.start()
             log.info("web app listening on %s", self.server.url)
 
@@ -171,7 +174,7 @@ def run_forever(service: Service, config: Path | None = None) -> None:
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     freeze_loaded()
     web = Web()
-    web.sync(service.settings, service.intake)
+    web.sync(service.settings, service.intake, service.store)
     scheduler = build_scheduler(service, config, web)
     scheduler.start()
     log.info(

@@ -140,11 +140,16 @@ def plan_alert(facts: AlertFacts, policy: AlertPolicy) -> AlertChange | None:
         json.loads(alert.assessment), alert.severity, facts.source, policy.added, facts.event.id
     )
     alert.labels = labels_json(labels)
-    history = [_happened(decided, facts)]
+    history = [_happened(decided, facts, policy.now)]
     alert.silenced_by = silencing(facts.silences, labels)
     if alert.silenced_by is not None:
         history.append(
-            AlertHistory(alert_id=0, what="silenced", detail=f"by silence #{alert.silenced_by}")
+            AlertHistory(
+                alert_id=0,
+                at=policy.now,
+                what="silenced",
+                detail=f"by silence #{alert.silenced_by}",
+            )
         )
         return replace(decided, history=tuple(history))
     severity = Severity(alert.severity)
@@ -202,7 +207,7 @@ def _delivery(
     )  # fmt: skip
 
 
-def _happened(change: AlertChange, facts: AlertFacts) -> AlertHistory:
+def _happened(change: AlertChange, facts: AlertFacts, now: datetime) -> AlertHistory:
     report = f"report #{facts.report.id}"
     if change.created:
         what, detail = "created", f"{change.alert.severity} from {report}"
@@ -213,7 +218,7 @@ def _happened(change: AlertChange, facts: AlertFacts) -> AlertHistory:
             "updated",
             f"{report} joined ({facts.event.reports} reports, {facts.event.sources} sources)",
         )
-    return AlertHistory(alert_id=0, what=what, detail=detail)
+    return AlertHistory(alert_id=0, at=now, what=what, detail=detail)
 
 
 def _split(joined: str) -> frozenset[str]:

@@ -112,6 +112,7 @@ class Sent:
     first_at: datetime  # the channel's first message about the alert
     last_at: datetime  # and its latest
     redact: str = ""
+    severity: Severity = Severity.high  # the alert's, now
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,8 @@ class FollowUp:
     kind: Kind
     note: str
     redact: str
+    at: datetime  # when it goes out: now, or when the route's quiet hours end
+    hold: Hold = Hold.none
 
 
 def follow_ups(
@@ -134,7 +137,7 @@ def follow_ups(
     """Repeats (the route's repeat_interval passed since the channel's last message) and
     escalations (escalate.after passed since the first message; once per alert and route,
     `escalated` lists those made) for firing alerts, given what their channels were `sent`;
-    none for a channel that still has one owed (in `owed`)."""
+    none for a channel that still has one owed (in `owed`). Quiet hours hold them too."""
     found: dict[tuple[int, str], FollowUp] = {}
     escalated = set(escalated)
     for item in sent:
@@ -147,7 +150,11 @@ def follow_ups(
             if every > 0 and now - item.last_at >= timedelta(seconds=every):
                 note = f"reminder: not acknowledged {_span(now - item.first_at)} after it was sent"
                 key = (item.alert_id, item.channel)
-                found.setdefault(key, FollowUp(*key, item.route, Kind.repeat, note, item.redact))
+                when = due(options, Kind.repeat, item.severity, now, None)
+                found.setdefault(
+                    key,
+                    FollowUp(*key, item.route, Kind.repeat, note, item.redact, when.at, when.hold),
+                )
         rule = options.timing.escalate
         if (
             rule is not None
@@ -160,7 +167,10 @@ def follow_ups(
             note = f"escalated: not acknowledged {waited} after it was sent"
             for channel in rule.to:
                 key = (item.alert_id, channel)
-                found[key] = FollowUp(*key, item.route, Kind.escalation, note, options.redact)
+                when = due(options, Kind.escalation, item.severity, now, None)
+                found[key] = FollowUp(
+                    *key, item.route, Kind.escalation, note, options.redact, when.at, when.hold
+                )
     return [f for key, f in found.items() if key not in owed]
 
 

@@ -72,13 +72,18 @@ def drop_one_delivery_per_channel(engine: Engine) -> None:
     columns = ", ".join(f'"{c.name}"' for c in Delivery.__table__.columns)
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # outside a transaction, where SQLite honours it
         with connection.begin():
             for index in inspector.get_indexes("delivery"):
                 connection.exec_driver_sql(f'DROP INDEX "{index["name"]}"')
-            Delivery.__table__.to_metadata(MetaData(), name="delivery_new").create(connection)
+            copies = MetaData()  # with the tables its foreign keys name
+            for table in SQLModel.metadata.sorted_tables:
+                table.to_metadata(copies)
+            Delivery.__table__.to_metadata(copies, name="delivery_new").create(connection)
             connection.exec_driver_sql(
                 f"INSERT INTO delivery_new ({columns}) SELECT {columns} FROM delivery"
             )
             connection.exec_driver_sql("DROP TABLE delivery")
             connection.exec_driver_sql("ALTER TABLE delivery_new RENAME TO delivery")
         connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()

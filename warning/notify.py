@@ -186,7 +186,7 @@ def subject_of(alert: Alert, neutral: PlainText, note: str = "") -> str:
     others = len([name for name in alert.signals.split(",") if name]) - 1
     more = f" (+{others} signal{'s' if others > 1 else ''})" if others > 0 else ""
     quote = f": “{lead['quote']}”" if lead["quote"] else ""
-    said = f"{neutral.text(note)}: " if note else ""
+    said = f"{neutral.text(note)} · " if note else ""
     return f"[{alert.severity.upper()}] {place}: {said}{lead['label']}{quote}{more}"
 
 
@@ -206,7 +206,7 @@ def render(
     environment = environment or _environment()
     note = item.note if item else ""
     view = message_view(alert, neutral, report, links, note)
-    view["short"] = item is not None and item.kind not in ("alert", "digest")
+    view["short"] = item is not None and item.kind in ("update", "repeat")
     body = environment.get_template(template_name).render(m=view)
     return Message(subject_of(alert, neutral, note), body, apprise_format)
 

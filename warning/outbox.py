@@ -107,7 +107,7 @@ class Outbox:
         first = items[0][0]
         digest = first.kind == Kind.digest
         error = self.notifier.send_items(first.channel, [i for _, i in items], digest)
-        now = utcnow()
+        now = self.clock()
         for delivery, _ in items:
             retry_at = None
             if error:

@@ -166,9 +166,30 @@ def describe(route: Route, depth: int) -> str:
         f"repeat_interval: {seconds(o.repeat_interval)}",
         f"redact: {o.redact}",
     ]
+    parts += _timing_parts(o.timing)
     if route.carry_on:
         parts.append("continue")
     return "  ".join(parts)
+
+
+def _timing_parts(timing: Timing) -> list[str]:
+    """The time options a route sets beyond the defaults, for `warning routes show`."""
+    parts = []
+    if timing.notify_on_sources != Timing().notify_on_sources:
+        parts.append(f"notify_on_sources: {', '.join(map(str, timing.notify_on_sources))}")
+    if timing.quiet_hours is not None:
+        q = timing.quiet_hours
+        spans = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in q.spans)
+        parts.append(f"quiet_hours: {spans} {q.timezone} ({len(q.weekdays)} day(s) a week)")
+    if timing.break_quiet is not None:
+        parts.append(f"break_quiet: {timing.break_quiet.value}")
+    if timing.digest is not None:
+        d = timing.digest
+        parts.append(f"digest: every {seconds(d.every)} at {d.at:%H:%M} {d.timezone}")
+    if timing.escalate is not None:
+        e = timing.escalate
+        parts.append(f"escalate: after {seconds(e.after)} to {', '.join(e.to)}")
+    return parts
 
 
 def seconds(value: float) -> str:

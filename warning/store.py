@@ -52,7 +52,7 @@ INTERRUPTED = (
 
 @dataclass(frozen=True)
 class AlertRow:
-    """One line of the alert log, with its deliveries."""
+    """One line of the alert log, with its deliveries (several per channel: updates...)."""
 
     alert: Alert
     deliveries: tuple[Delivery, ...]
@@ -63,7 +63,11 @@ class AlertRow:
             return f"silenced by #{self.alert.silenced_by}"
         if not self.deliveries:
             return "log only"
-        return ", ".join(f"{d.channel}: {d.status}" for d in self.deliveries)
+        latest = {d.channel: d for d in sorted(self.deliveries, key=lambda d: d.id)}
+        return ", ".join(
+            f"{d.channel}: {d.status}" + ("" if d.kind == Kind.alert else f" ({d.kind})")
+            for d in sorted(latest.values(), key=lambda d: d.channel)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,7 +478,7 @@ class Store:
         still owed, and the (alert, route) pairs already escalated."""
         with Session(self.engine) as session:
             query = (
-                select(Delivery)
+                select(Delivery, Alert.severity)
                 .join(Alert, Delivery.alert_id == Alert.id)
                 .where(
                     Alert.acked_at.is_(None),
@@ -487,7 +491,7 @@ class Store:
             sent: dict[tuple[int, str], Sent] = {}
             owed: set[tuple[int, str]] = set()
             escalated: set[tuple[int, str]] = set()
-            for d in session.exec(query):
+            for d, severity in session.exec(query):
                 key = (d.alert_id, d.channel)
                 if d.kind == Kind.escalation:
                     escalated.add((d.alert_id, d.route))
@@ -497,7 +501,16 @@ class Store:
                     continue
                 at, first = as_utc(d.sent_at), sent.get(key)
                 sent[key] = (
-                    Sent(d.alert_id, d.channel, d.route, Kind(d.kind), at, at, d.redact)
+                    Sent(
+                        d.alert_id,
+                        d.channel,
+                        d.route,
+                        Kind(d.kind),
+                        at,
+                        at,
+                        d.redact,
+                        Severity(severity),
+                    )  # fmt: skip
                     if first is None
                     else replace(first, last_at=at)
                 )
@@ -509,7 +522,8 @@ class Store:
             for f in follow_ups:
                 session.add(Delivery(
                     alert_id=f.alert_id, channel=f.channel, kind=f.kind.value, note=f.note,
-                    route=f.route, redact=f.redact, created_at=now, next_attempt_at=now,
+                    route=f.route, redact=f.redact, created_at=now, next_attempt_at=f.at,
+                    hold=f.hold.value,
                 ))  # fmt: skip
                 what = "repeated" if f.kind == Kind.repeat else "escalated"
                 session.add(AlertHistory(alert_id=f.alert_id, at=now, what=what,

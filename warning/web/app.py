@@ -1,4 +1,5 @@
-"""The web app: `POST /api/reports` (reports from `http` sources) and `GET /api/health`.
+"""The web app: `POST /api/reports` (reports from `http` sources), `GET /api/health` and
+the signed acknowledge and silence links of messages (warning/web/links.py).
 
 No module-level app or state: `create_app(settings, intake)` builds one, and the
 caller serves it (see `warning.web.server`).
@@ -22,9 +23,11 @@ from starlette.requests import ClientDisconnect
 from warning.config import HttpSourceSettings, Settings
 from warning.jsonio import BadNumber
 from warning.sources.base import Incoming, Intake, Stored
+from warning.store import Store
 from warning.text import title_of
 from warning.times import as_utc
 from warning.web.body import CLOSE, Refused, decode_json, read_body, require_json
+from warning.web.links import add_link_routes
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +67,13 @@ class ReportIn(BaseModel):
         return as_utc(value)
 
 
-def create_app(settings: Settings, intake: Intake) -> FastAPI:
-    """The app for `settings`; posted reports go to `intake(source name, reports)`."""
+def create_app(settings: Settings, intake: Intake, store: Store | None = None) -> FastAPI:
+    """The app for `settings`; posted reports go to `intake(source name, reports)`; with a
+    store and `web.secret`, the acknowledge and silence links of messages work."""
     app = FastAPI(title="warning", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
+    if store is not None and settings.web.secret:
+        add_link_routes(app, settings, store)
     sources = [s for s in settings.sources if isinstance(s, HttpSourceSettings)]
 
     @app.get("/api/health")
