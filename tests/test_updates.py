@@ -40,6 +40,10 @@ THIRD = (
     "Kurdish families trapped in Tal Rifaat say the factions have encircled the town and "
     "blocked every road; a local council member said he feared a massacre."
 )
+IDLIB = (
+    "Government shelling killed at least 14 civilians in Maarat al-Numan in Idlib province, "
+    "Syria, on Tuesday, local rescuers said."
+)
 
 
 class Clock:
@@ -131,6 +135,27 @@ def test_ten_reports_within_group_wait_make_one_message(
     assert service.deliver_due() == (1, 0)
     (message,) = texts(http_server)
     assert "CRITICAL" in message and "comms blackout" in message  # the event as it stands now
+
+
+def test_alerts_grouped_by_country_go_out_as_one_message_per_country(
+    tmp_path: Path,
+    scorer,  # noqa: ANN001
+    clock: Clock,
+    http_server: HttpCapture,
+) -> None:
+    channels = {"duty": {"url": http_server.mattermost_url("duty")}}
+    routes = {"channels": ["duty"], "group_by": ["country"], "group_wait": "30s"}
+    service = service_for(tmp_path, scorer, clock, channels, routes=routes)
+    post(service, "a", BESIEGED)
+    post(service, "idlib", IDLIB)
+    post(service, "darfur", (EXAMPLES / "02_darfur_town_encircled.txt").read_text())
+    assert len(service.store.alert_log()) == 3  # three events, three alerts
+    clock.move(seconds=31)
+    assert service.deliver_due() == (3, 0)  # three deliveries...
+    syria, sudan = sorted(texts(http_server), key=lambda t: "Sudan" in t)  # ...two messages
+    assert "\n**2 alerts of one group**\n" in syria
+    assert "Tal Rifaat" in syria and "Idlib" in syria and "Sudan" not in syria
+    assert sudan.startswith("[CRITICAL] Sudan") and "alerts of one group" not in sudan
 
 
 def test_quiet_hours_hold_then_release_and_critical_breaks_them(

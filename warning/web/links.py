@@ -120,7 +120,8 @@ async def _read_form(request: Request) -> dict[str, str]:
 
 def _said(alert: Alert, after: str) -> Markup:
     head = f"[{alert.severity.upper()}] {alert.place or 'place not named'}: {alert.title}"
-    return Markup("<p><strong>{}</strong></p><p>{}</p>").format(head, after)
+    said = Markup("<p><strong>{}</strong></p>").format(head)
+    return said + Markup("<p>{}</p>").format(after) if after else said
 
 
 def _form(button: str, fields: str) -> Markup:
