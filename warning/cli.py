@@ -23,6 +23,7 @@ from warning.cli_routes import routes_app
 from warning.cli_rules import rules_app
 from warning.cli_silences import silence_app
 from warning.cli_sources import sources
+from warning.cli_users import user_app
 from warning.cliutil import (
     DEFAULT_CONFIG,
     SEVERITY_STYLE,
@@ -54,6 +55,7 @@ app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(routes_app, name="routes")
 app.add_typer(silence_app, name="silence")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(user_app, name="user")
 app.command("ack")(ack)
 app.command()(sources)
 app.command("eval")(eval_command)

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from warning.alertview import alert_json
 from warning.cliutil import DEFAULT_CONFIG, SEVERITY_STYLE, ConfigOption, fail, out, settings_from
-from warning.models import Alert, Delivery
+from warning.models import Alert
 from warning.store import AlertRow, Store
 from warning.times import as_utc
 
@@ -30,7 +31,7 @@ def alerts(
     settings = settings_from(config, secrets=False)
     rows = Store(settings.database.url).alert_log(limit)
     if as_json:
-        print(json.dumps([_alert_json(row) for row in rows], ensure_ascii=False, default=str))
+        print(json.dumps([alert_json(row) for row in rows], ensure_ascii=False, default=str))
         return
     table = Table(
         "#", "time (UTC)", "severity", "signals", "place", "title", "reports/sources", "delivery"
@@ -65,7 +66,7 @@ def show(
         fail([f"no alert #{alert_id}"], code=1)
     deliveries, history = store.alert_deliveries(alert_id), store.history(alert_id)
     if as_json:
-        shown = _alert_json(AlertRow(alert, tuple(deliveries)))
+        shown = alert_json(AlertRow(alert, tuple(deliveries)))
         shown["history"] = [
             {"at": _time(h.at), "what": h.what, "channel": h.channel, "by": h.by,
              "detail": h.detail}
@@ -120,40 +121,3 @@ def _acked(alert: Alert) -> str:
 
 def _time(moment: Any) -> str:
     return as_utc(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
-
-
-def _alert_json(row: AlertRow) -> dict[str, Any]:
-    a = row.alert
-    return {
-        "id": a.id,
-        "time": a.created_at.isoformat(),
-        "severity": a.severity,
-        "signals": [s for s in a.signals.split(",") if s],
-        "place": a.place,
-        "title": a.title,
-        "url": a.url,
-        "report_id": a.report_id,
-        "event_id": a.event_id,
-        "reports": a.reports,
-        "sources": a.sources,
-        "updated": a.updated_at.isoformat() if a.updated_at else None,
-        "merged_into": a.merged_into,  # set when its event merged into another alert's
-        "deliveries": [_delivery_json(d) for d in row.deliveries],
-        "labels": json.loads(a.labels) if a.labels else {},  # as stored: {label: [values]}
-        "silenced_by": a.silenced_by,  # the silence that held it back, if one did
-        "acked_by": a.acked_by or None,
-        "acked_at": a.acked_at.isoformat() if a.acked_at else None,
-        "assessment": json.loads(a.assessment),
-    }
-
-
-def _delivery_json(d: Delivery) -> dict[str, Any]:
-    return {
-        "channel": d.channel,
-        "kind": d.kind,
-        "status": d.status,
-        "attempts": d.attempts,
-        "error": d.error,
-        "note": d.note,
-        "last_attempt_at": d.last_attempt_at.isoformat() if d.last_attempt_at else None,
-    }

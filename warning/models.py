@@ -168,3 +168,22 @@ class Attempt(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     ok: bool
     error: str = ""  # secrets redacted
+
+
+class User(SQLModel, table=True):
+    """Someone who signs in to the review desk (`warning user add`)."""
+
+    name: str = Field(primary_key=True)
+    role: str  # warning.users.Role
+    password_hash: str  # argon2id (argon2-cffi); never the password
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the store only its SHA-256."""
+
+    token_hash: str = Field(primary_key=True)
+    user: str = Field(foreign_key="user.name", index=True)
+    csrf: str  # every form of this session carries it
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)

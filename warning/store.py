@@ -30,6 +30,8 @@ from warning.models import (
     Report,
     Silence,
     SourceState,
+    User,
+    WebSession,
     utcnow,
 )
 from warning.score import Assessment
@@ -68,6 +70,19 @@ class AlertRow:
             f"{d.channel}: {d.status}" + ("" if d.kind == Kind.alert else f" ({d.kind})")
             for d in sorted(latest.values(), key=lambda d: d.channel)
         )
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """What the review desk's log shows (every field optional)."""
+
+    severity: str = ""
+    signal: str = ""
+    country: str = ""
+    state: str = ""  # new | acked | silenced
+    q: str = ""  # words in the title or place
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,16 +567,129 @@ class Store:
         """Newest alerts first, each with its deliveries."""
         with Session(self.engine, expire_on_commit=False) as session:
             alerts = list(session.exec(select(Alert).order_by(Alert.id.desc()).limit(limit)))
-            ids = [a.id for a in alerts]
-            deliveries = (
-                list(session.exec(select(Delivery).where(Delivery.alert_id.in_(ids))))
-                if ids
-                else []
+            return self._with_deliveries(session, alerts)
+
+    def alert_page(
+        self, wanted: AlertFilter, offset: int = 0, limit: int = 50
+    ) -> tuple[list[AlertRow], int]:
+        """Newest alerts first that `wanted` lets through, from `offset`, with their
+        deliveries; and how many there are in all."""
+        query = select(Alert).where(Alert.merged_into.is_(None))
+        if wanted.severity:
+            query = query.where(Alert.severity == wanted.severity)
+        if wanted.signal:
+            query = query.where(
+                or_(Alert.signals == wanted.signal,
+                    Alert.signals.like(f"{_like(wanted.signal)},%", escape="\\"),
+                    Alert.signals.like(f"%,{_like(wanted.signal)}", escape="\\"),
+                    Alert.signals.like(f"%,{_like(wanted.signal)},%", escape="\\"))
+            )  # fmt: skip
+        if wanted.country:
+            query = query.where(
+                Alert.labels.like(f'%"country": ["{_like(wanted.country)}"]%', escape="\\")
             )
+        if wanted.state == "acked":
+            query = query.where(Alert.acked_at.is_not(None))
+        elif wanted.state == "silenced":
+            query = query.where(Alert.silenced_by.is_not(None))
+        elif wanted.state == "new":
+            query = query.where(Alert.acked_at.is_(None), Alert.silenced_by.is_(None))
+        for word in wanted.q.split()[:8]:
+            pattern = f"%{_like(word)}%"
+            query = query.where(or_(Alert.title.ilike(pattern, escape="\\"),
+                                    Alert.place.ilike(pattern, escape="\\")))  # fmt: skip
+        if wanted.since is not None:
+            query = query.where(Alert.created_at >= wanted.since)
+        if wanted.until is not None:
+            query = query.where(Alert.created_at < wanted.until)
+        with Session(self.engine, expire_on_commit=False) as session:
+            total = session.exec(select(func.count()).select_from(query.subquery())).one()
+            page = query.order_by(Alert.id.desc()).offset(offset).limit(limit)
+            alerts = list(session.exec(page))
+            return self._with_deliveries(session, alerts), total
+
+    def _with_deliveries(self, session: Session, alerts: list[Alert]) -> list[AlertRow]:
+        ids = [a.id for a in alerts]
+        deliveries = (
+            list(session.exec(select(Delivery).where(Delivery.alert_id.in_(ids)))) if ids else []
+        )
         by_alert: dict[int, list[Delivery]] = {}
         for delivery in sorted(deliveries, key=lambda d: d.channel):
             by_alert.setdefault(delivery.alert_id, []).append(delivery)
         return [AlertRow(a, tuple(by_alert.get(a.id, ()))) for a in alerts]
+
+    def add_note(self, alert_id: int, by: str, note: str) -> None:
+        with Session(self.engine) as session:
+            session.add(AlertHistory(alert_id=alert_id, what="note", by=by, detail=note))
+            session.commit()
+
+    def save_user(self, user: User) -> None:
+        """Add a user, or replace one of that name (its sessions end)."""
+        with Session(self.engine) as session:
+            if session.get(User, user.name) is not None:
+                self._end_sessions(session, user.name)
+            session.merge(user)
+            session.commit()
+
+    def user(self, name: str) -> User | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(User, name)
+
+    def users(self) -> list[User]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.exec(select(User).order_by(User.name)))
+
+    def remove_user(self, name: str) -> bool:
+        with Session(self.engine) as session:
+            user = session.get(User, name)
+            if user is None:
+                return False
+            self._end_sessions(session, name)
+            session.delete(user)
+            session.commit()
+            return True
+
+    @staticmethod
+    def _end_sessions(session: Session, name: str) -> None:
+        for signed_in in session.exec(select(WebSession).where(WebSession.user == name)):
+            session.delete(signed_in)
+        session.flush()
+
+    def start_session(self, web_session: WebSession) -> None:
+        with Session(self.engine) as session:
+            session.add(web_session)
+            session.commit()
+
+    def signed_in(self, token_hash: str) -> tuple[WebSession, User] | None:
+        """The unexpired session with this token hash and its user."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            found = session.get(WebSession, token_hash)
+            if found is None or as_utc(found.expires_at) <= utcnow():
+                return None
+            user = session.get(User, found.user)
+            return (found, user) if user is not None else None
+
+    def end_session(self, token_hash: str) -> None:
+        with Session(self.engine) as session:
+            found = session.get(WebSession, token_hash)
+            if found is not None:
+                session.delete(found)
+                session.commit()
+
+    def queue_lengths(self) -> dict[str, int]:
+        """What waits: reports not scored yet, deliveries owed, deliveries `unknown`."""
+        with Session(self.engine) as session:
+
+            def count(query) -> int:  # noqa: ANN001
+                return session.exec(select(func.count()).select_from(query.subquery())).one()
+
+            return {
+                "unscored_reports": count(select(Report.id).where(Report.scored_at.is_(None))),
+                "deliveries_owed": count(select(Delivery.id).where(Delivery.status.in_(OWED))),
+                "deliveries_unknown": count(
+                    select(Delivery.id).where(Delivery.status == DeliveryStatus.unknown)
+                ),
+            }
 
     def counts(self) -> dict[str, int]:
         with Session(self.engine) as session:
@@ -631,6 +759,11 @@ def _store_change(session: Session, change: AlertChange) -> None:
     for entry in change.history:
         entry.alert_id = change.alert.id
         session.add(entry)
+
+
+def _like(text: str) -> str:
+    """`text` for a LIKE pattern: its own % and _ match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _sent_entry(delivery: Delivery) -> AlertHistory:

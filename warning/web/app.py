@@ -27,6 +27,7 @@ from warning.store import Store
 from warning.text import title_of
 from warning.times import as_utc
 from warning.web.body import CLOSE, Refused, decode_json, read_body, require_json
+from warning.web.desk import add_desk_routes
 from warning.web.links import add_link_routes
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,14 @@ class ReportIn(BaseModel):
 
 def create_app(settings: Settings, intake: Intake, store: Store | None = None) -> FastAPI:
     """The app for `settings`; posted reports go to `intake(source name, reports)`; with a
-    store and `web.secret`, the acknowledge and silence links of messages work."""
+    store, the review desk (warning/web/desk.py) and, with `web.secret`, the acknowledge
+    and silence links of messages."""
     app = FastAPI(title="warning", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
-    if store is not None and settings.web.secret:
-        add_link_routes(app, settings, store)
+    if store is not None:
+        add_desk_routes(app, settings, store)
+        if settings.web.secret:
+            add_link_routes(app, settings, store)
     sources = [s for s in settings.sources if isinstance(s, HttpSourceSettings)]
 
     @app.get("/api/health")

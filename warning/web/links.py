@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -19,9 +18,9 @@ from warning.config import Settings
 from warning.models import Alert, utcnow
 from warning.store import Store
 from warning.tokens import BadToken, verify
+from warning.web.forms import FormTooLarge, read_form
 
 log = logging.getLogger(__name__)
-MAX_FORM_BYTES = 4096
 MAX_SILENCE_DAYS = 30
 PAGE = Markup(
     '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -111,11 +110,10 @@ async def _forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
 
 
 async def _read_form(request: Request) -> dict[str, str]:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise Forbidden("the form is too large")
-    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
-    return {name: values[0] for name, values in fields.items()}
+    try:
+        return await read_form(request)
+    except FormTooLarge as exc:
+        raise Forbidden(str(exc)) from None
 
 
 def _said(alert: Alert, after: str) -> Markup:

@@ -1,0 +1,228 @@
+"""The review desk (issue 11, items 1-3 and 7, in part): users with argon2-hashed passwords,
+sign-in with CSRF and a slow-down, the alert log with filters and exports, one alert with
+its evidence highlighted, acknowledging and notes; over HTTP against the real server, and
+once in Debian's headless Chromium with JavaScript off."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import free_port, write_config
+from warning.cli import app
+from warning.config import load_settings
+from warning.notify import Notifier
+from warning.pipeline import Service
+from warning.store import Store
+from warning.web import WebServer, create_app
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "inbox"
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORDS = {
+    "amina": "amina-long-password",
+    "viewer": "viewer-long-password",
+    "omar": "omar-long-password",  # the slow-down test holds his name back for a minute
+}
+
+
+@dataclass
+class Desk:
+    url: str
+    config: Path
+    store: Store
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=10, follow_redirects=False)
+
+
+def cli(*args: str, stdin: str | None = None):  # noqa: ANN201
+    return CliRunner().invoke(app, list(args), input=stdin)
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory, scorer) -> Iterator[Desk]:  # noqa: ANN001
+    folder = tmp_path_factory.mktemp("desk")
+    port = free_port()
+    config = write_config(folder, web={"enabled": True, "port": port})
+    for source in EXAMPLES.glob("*.txt"):
+        (folder / "inbox" / source.name).write_bytes(source.read_bytes())
+    settings = load_settings(config)
+    service = Service(settings, Store(settings.database.url), scorer, Notifier(settings))
+    assert len(service.run_once().alerts) == 3
+    for name, role in (("amina", "analyst"), ("viewer", "viewer"), ("omar", "viewer")):
+        added = cli("user", "add", name, "--role", role, "--password-stdin", "-c", str(config),
+                    stdin=PASSWORDS[name] + "\n")  # fmt: skip
+        assert added.exit_code == 0, added.output
+    server = WebServer(create_app(settings, service.intake, service.store), settings.web)
+    server.start()
+    try:
+        yield Desk(f"http://127.0.0.1:{port}", config, service.store)
+    finally:
+        server.stop()
+
+
+def sign_in(client: httpx.Client, name: str, password: str | None = None) -> httpx.Response:
+    form = client.get("/login")
+    csrf = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    return client.post(
+        "/login", data={"csrf_token": csrf, "username": name,
+                        "password": password or PASSWORDS[name]},
+    )  # fmt: skip
+
+
+def csrf_of(page: str) -> str:
+    return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def test_users_are_stored_with_argon2_hashes_only(desk: Desk) -> None:
+    listed = json.loads(cli("user", "list", "--json", "-c", str(desk.config)).output)
+    assert [(u["name"], u["role"]) for u in listed] == [
+        ("amina", "analyst"), ("omar", "viewer"), ("viewer", "viewer")
+    ]  # fmt: skip
+    assert "hash" not in json.dumps(listed)
+    database = desk.config.parent / "warning.db"
+    with sqlite3.connect(database) as db:
+        hashes = [h for (h,) in db.execute("SELECT password_hash FROM user")]
+    assert all(h.startswith("$argon2id$") for h in hashes)
+    assert PASSWORDS["amina"].encode() not in database.read_bytes()
+    short = cli("user", "add", "x", "--role", "viewer", "--password-stdin", "-c",
+                str(desk.config), stdin="short\n")  # fmt: skip
+    assert short.exit_code == 2 and "at least 10 characters" in short.output
+
+
+def test_every_page_needs_a_session_but_login_and_healthz(desk: Desk) -> None:
+    with desk.client() as client:
+        for path in ("/", "/alerts/1"):
+            response = client.get(path)
+            assert response.status_code == 303 and response.headers["location"] == "/login"
+        assert client.get("/alerts.json").status_code == 401
+        assert client.get("/alerts.csv").status_code == 401
+        assert client.post("/alerts/1/ack", data={"csrf_token": "x"}).status_code == 401
+        health = client.get("/healthz")
+        assert health.status_code == 200
+        assert health.json()["database"] == "ok" and health.json()["unscored_reports"] == 0
+        assert client.get("/login").status_code == 200
+
+
+def test_sign_in_needs_the_form_token_and_slows_down_after_five_failures(desk: Desk) -> None:
+    with desk.client() as client:
+        client.get("/login")
+        forged = client.post(
+            "/login", data={"csrf_token": "forged", "username": "amina",
+                            "password": PASSWORDS["amina"]},
+        )  # fmt: skip
+        assert forged.status_code == 403 and "warning_session" not in forged.cookies
+        assert sign_in(client, "amina", "not the password").status_code == 401
+        signed = sign_in(client, "amina")
+        assert signed.status_code == 303 and signed.headers["location"] == "/"
+        cookie = signed.headers["set-cookie"]
+        assert "warning_session=" in cookie and "HttpOnly" in cookie
+        assert "samesite=lax" in cookie.lower() and "Secure" not in cookie  # plain http here
+        with sqlite3.connect(desk.config.parent / "warning.db") as db:
+            stored = [t for (t,) in db.execute("SELECT token_hash FROM websession")]
+        assert client.cookies["warning_session"] not in stored  # only its SHA-256 is kept
+    with desk.client() as client:
+        for _ in range(5):
+            assert sign_in(client, "omar", "wrong password!").status_code == 401
+        held = sign_in(client, "omar")  # the right password, too soon
+        assert held.status_code == 429 and "Too many failed sign-ins" in held.text
+        assert sign_in(client, "amina").status_code == 303  # another name is not held
+
+
+def test_the_log_filters_exports_and_one_alert(desk: Desk) -> None:
+    with desk.client() as client:
+        assert sign_in(client, "viewer").status_code == 303
+        log = client.get("/")
+        assert log.status_code == 200 and "3 alert(s)" in log.text
+        assert log.headers["content-security-policy"].startswith("default-src 'self'")
+        critical = client.get("/", params={"severity": "critical"})
+        assert "1 alert(s)" in critical.text and "Sudan (North Darfur)" in critical.text
+        assert "Myanmar" not in critical.text
+        assert "1 alert(s)" in client.get("/", params={"q": "darfur"}).text
+        assert "2 alert(s)" in client.get("/", params={"signal": "displacement"}).text
+        assert "1 alert(s)" in client.get("/", params={"country": "mm"}).text
+        assert "0 alert(s)" in client.get("/", params={"state": "acked", "q": "Myanmar"}).text
+        rows = list(csv.DictReader(io.StringIO(client.get("/alerts.csv?severity=critical").text)))
+        assert [(r["severity"], r["place"]) for r in rows] == [("critical", "Sudan (North Darfur)")]
+        exported = client.get("/alerts.json", params={"q": "Ethiopia"}).json()
+        assert [a["place"] for a in exported] == ["Ethiopia (Amhara / Debre Tabor / Bahir Dar)"]
+        (darfur,) = [a for a in client.get("/alerts.json").json() if a["severity"] == "critical"]
+        page = client.get(f"/alerts/{darfur['id']}")
+        assert page.status_code == 200
+        assert '<mark class="s-mass_atrocity_risk" title="mass_atrocity_risk.' in page.text
+        assert "Acknowledge</button>" not in page.text  # a viewer reads only
+        refused = client.post(f"/alerts/{darfur['id']}/ack", data={"csrf_token": csrf_of(log.text)})
+        assert refused.status_code == 403 and desk.store.alert(darfur["id"]).acked_at is None
+        assert client.get("/alerts/999").status_code == 404
+
+
+def test_acknowledge_and_notes_need_the_session_form_token(desk: Desk) -> None:
+    with desk.client() as client:
+        assert sign_in(client, "amina").status_code == 303
+        (first, *_) = client.get("/alerts.json", params={"q": "Myanmar"}).json()
+        page = client.get(f"/alerts/{first['id']}")
+        assert "Acknowledge</button>" in page.text
+        forged = client.post(f"/alerts/{first['id']}/ack", data={"csrf_token": "nope"})
+        assert forged.status_code == 403 and desk.store.alert(first["id"]).acked_at is None
+        token = csrf_of(page.text)
+        done = client.post(f"/alerts/{first['id']}/ack", data={"csrf_token": token, "note": "seen"})
+        assert done.status_code == 303
+        assert desk.store.alert(first["id"]).acked_by == "amina"
+        noted = client.post(f"/alerts/{first['id']}/note",
+                            data={"csrf_token": token, "note": "field team called"})  # fmt: skip
+        assert noted.status_code == 303
+        history = [(h.what, h.by, h.detail) for h in desk.store.history(first["id"])]
+        assert ("acked", "amina", "seen") in history
+        assert ("note", "amina", "field team called") in history
+        assert "1 alert(s)" in client.get("/", params={"state": "acked"}).text
+
+
+def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium (.ci/run installs it)")
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            context = browser.new_context(
+                java_script_enabled=False, viewport={"width": 1400, "height": 900}
+            )
+            page = context.new_page()
+            page.goto(desk.url + "/")
+            assert page.url.endswith("/login")
+            page.fill("input[name=username]", "amina")
+            page.fill("input[name=password]", PASSWORDS["amina"])
+            page.click("button[type=submit]")
+            page.wait_for_url(desk.url + "/")
+            assert page.locator("tbody tr").count() == 3
+            page.screenshot(path=str(tmp_path / "log.png"), full_page=True)
+            page.select_option("select[name=severity]", "critical")
+            page.click("text=Filter")
+            assert page.locator("tbody tr").count() == 1
+            page.click("td.title a")
+            assert page.locator(".report mark").count() >= 3
+            title = page.locator(".report mark").first.get_attribute("title")
+            assert title and "(" in title  # rule (signal) on hover
+            page.screenshot(path=str(tmp_path / "alert.png"), full_page=False)
+            page.click("text=Acknowledge")
+            assert "acknowledged by amina" in page.locator("p.muted").first.inner_text()
+        finally:
+            browser.close()
+    shots = os.environ.get("WARNING_SCREENSHOTS")
+    if shots:  # to look at them: WARNING_SCREENSHOTS=/tmp/shots pytest tests/test_desk.py
+        for name in ("log.png", "alert.png"):
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            (Path(shots) / name).write_bytes((tmp_path / name).read_bytes())

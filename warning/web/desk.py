@@ -1,0 +1,231 @@
+"""The review desk: the alert log at `/` (filters in the query string, paged), its CSV and
+JSON exports, one alert at `/alerts/{id}` with its evidence highlighted, acknowledging and
+notes, and `/healthz`. Server-rendered (Jinja2): everything reads with JavaScript off."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import escape
+from starlette.concurrency import run_in_threadpool
+
+from warning.alertview import alert_json
+from warning.config import Settings
+from warning.levels import Severity
+from warning.models import utcnow
+from warning.store import AlertFilter, AlertRow, Store
+from warning.times import as_utc, parse_iso
+from warning.users import Role
+from warning.web.auth import (
+    Refusal,
+    SignInNeeded,
+    Visitor,
+    add_auth_routes,
+    form_of,
+    visitor,
+)
+from warning.web.evidence import SHOWN_CHARS, pieces
+
+TEMPLATES = Path(__file__).parent / "templates"
+PAGE_SIZE = 50
+STATES = ("new", "acked", "silenced")
+
+
+def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
+    pages = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]),
+        trim_blocks=True, lstrip_blocks=True,
+    )  # fmt: skip
+
+    def render(request: Request, name: str, who: Visitor | None, **view: Any) -> HTMLResponse:
+        body = pages.get_template(name).render(who=who, request=request, **view)
+        return HTMLResponse(body, headers=_HEADERS)
+
+    add_auth_routes(app, store, render)
+    app.add_exception_handler(SignInNeeded, _sign_in)  # type: ignore[arg-type]
+    app.add_exception_handler(Refusal, _refusal)  # type: ignore[arg-type]
+
+    @app.get("/", response_class=HTMLResponse)
+    async def log(request: Request) -> HTMLResponse:
+        who = visitor(request, store)
+        wanted, page = _filter(request), _page(request)
+        rows, total = await run_in_threadpool(
+            store.alert_page, wanted, (page - 1) * PAGE_SIZE, PAGE_SIZE
+        )
+        query = {k: v for k, v in request.query_params.items() if k != "page" and v}
+        return render(
+            request, "log.html.j2", who, rows=[_row(r) for r in rows], total=total, page=page,
+            pages=max(1, -(-total // PAGE_SIZE)), query=urlencode(query), wanted=wanted,
+            severities=[s.value for s in Severity if s != Severity.none], states=STATES,
+        )  # fmt: skip
+
+    @app.get("/alerts.json")
+    async def log_json(request: Request) -> JSONResponse:
+        visitor(request, store)
+        rows, _ = await run_in_threadpool(store.alert_page, _filter(request), 0, 10_000)
+        data = json.loads(json.dumps([alert_json(r) for r in rows], default=str))
+        return JSONResponse(data, headers=_HEADERS)
+
+    @app.get("/alerts.csv")
+    async def log_csv(request: Request) -> Response:
+        visitor(request, store)
+        rows, _ = await run_in_threadpool(store.alert_page, _filter(request), 0, 100_000)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["id", "time_utc", "severity", "place", "signals", "title", "reports",
+                         "sources", "delivery", "acked_by", "url"])  # fmt: skip
+        for row in rows:
+            a = row.alert
+            writer.writerow([a.id, as_utc(a.created_at).isoformat(timespec="seconds"),
+                             a.severity, _cell(a.place), a.signals.replace(",", " "),
+                             _cell(a.title), a.reports, a.sources, row.delivery_state,
+                             _cell(a.acked_by), _cell(a.url)])  # fmt: skip
+        headers = {**_HEADERS, "Content-Disposition": 'attachment; filename="alerts.csv"'}
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+    @app.get("/alerts/{alert_id}", response_class=HTMLResponse)
+    async def one(request: Request, alert_id: int) -> HTMLResponse:
+        who = visitor(request, store)
+        alert = await run_in_threadpool(store.alert, alert_id)
+        if alert is None:
+            raise Refusal(404, f"There is no alert #{alert_id}.")
+        report = await run_in_threadpool(store.report, alert.report_id)
+        scored = json.loads(alert.assessment)
+        return render(
+            request, "alert.html.j2", who, alert=alert, scored=scored, report=report,
+            pieces=pieces(report.text if report else "", scored.get("signals", [])),
+            cut=bool(report and len(report.text) > SHOWN_CHARS),
+            labels=json.loads(alert.labels) if alert.labels else {},
+            deliveries=await run_in_threadpool(store.alert_deliveries, alert_id),
+            history=await run_in_threadpool(store.history, alert_id),
+            others=await run_in_threadpool(_others, store, alert),
+            may_act=who.may(Role.analyst),
+        )  # fmt: skip
+
+    @app.post("/alerts/{alert_id}/ack")
+    async def ack(request: Request, alert_id: int) -> Response:
+        who = _analyst(request, store)
+        form = await form_of(request, who)
+        if (
+            await run_in_threadpool(store.ack, alert_id, who.user.name, form.get("note", "")[:500])
+            is None
+        ):
+            raise Refusal(404, f"There is no alert #{alert_id}.")
+        return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+    @app.post("/alerts/{alert_id}/note")
+    async def note(request: Request, alert_id: int) -> Response:
+        who = _analyst(request, store)
+        text = (await form_of(request, who)).get("note", "").strip()[:2000]
+        if not text:
+            raise Refusal(422, "The note is empty.")
+        if await run_in_threadpool(store.alert, alert_id) is None:
+            raise Refusal(404, f"There is no alert #{alert_id}.")
+        await run_in_threadpool(store.add_note, alert_id, who.user.name, text)
+        return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        health = await run_in_threadpool(_health, store)
+        return JSONResponse(health, status_code=200 if health["database"] == "ok" else 503)
+
+
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def _analyst(request: Request, store: Store) -> Visitor:
+    who = visitor(request, store)
+    if not who.may(Role.analyst):
+        raise Refusal(403, "A viewer may read but not change alerts.")
+    return who
+
+
+def _filter(request: Request) -> AlertFilter:
+    q = request.query_params
+    severity = q.get("severity", "")
+    state = q.get("state", "")
+    return AlertFilter(
+        severity=severity if severity in {s.value for s in Severity} else "",
+        signal=q.get("signal", "").strip()[:60],
+        country=q.get("country", "").strip().upper()[:3],
+        state=state if state in STATES else "",
+        q=q.get("q", "").strip()[:200],
+        since=_when(q.get("since", "")),
+        until=_when(q.get("until", "")),
+    )
+
+
+def _when(text: str) -> datetime | None:
+    """An ISO date or time, or a span back from now ("7d", "12h")."""
+    text = text.strip()
+    if not text:
+        return None
+    if text[:-1].isdigit() and text[-1:] in ("d", "h"):
+        hours = int(text[:-1]) * (24 if text.endswith("d") else 1)
+        return utcnow() - timedelta(hours=min(hours, 24 * 3650))
+    return parse_iso(text)
+
+
+def _page(request: Request) -> int:
+    page = request.query_params.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+def _row(row: AlertRow) -> dict[str, Any]:
+    a = row.alert
+    state = "silenced" if a.silenced_by is not None else "acked" if a.acked_at else "new"
+    return {"alert": a, "state": state, "delivery": row.delivery_state,
+            "signals": [s.replace("_", " ") for s in a.signals.split(",") if s]}  # fmt: skip
+
+
+def _others(store: Store, alert: Any) -> list[tuple]:
+    return store.event_reports(alert.event_id, 50) if alert.event_id else []
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _health(store: Store) -> dict[str, Any]:
+    try:
+        counts = store.queue_lengths()
+        ages = [as_utc(s.last_run_at) for s in store.source_states().values() if s.last_run_at]
+    except Exception as exc:  # by design: the answer is the health check
+        return {"database": f"unreachable: {type(exc).__name__}"}
+    last = (utcnow() - max(ages)).total_seconds() if ages else None
+    return {"database": "ok", "last_poll_age_s": last, **counts}
+
+
+async def _sign_in(request: Request, exc: SignInNeeded) -> Response:
+    if request.method == "GET" and not request.url.path.endswith((".json", ".csv")):
+        return RedirectResponse("/login", status_code=303)
+    return JSONResponse({"error": "sign in first"}, status_code=401)
+
+
+async def _refusal(request: Request, exc: Refusal) -> Response:
+    return HTMLResponse(
+        f"<!doctype html><title>{exc.status}</title><p>{_escape(exc.message)}</p>"
+        '<p><a href="/">Back to the alert log</a></p>',
+        status_code=exc.status, headers=_HEADERS,
+    )  # fmt: skip
+
+
+def _escape(text: str) -> str:
+    return str(escape(text))
