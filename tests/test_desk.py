@@ -187,6 +187,77 @@ def test_acknowledge_and_notes_need_the_session_form_token(desk: Desk) -> None:
         assert "1 alert(s)" in client.get("/", params={"state": "acked"}).text
 
 
+def test_verdicts_feed_rule_precision_and_lint(desk: Desk) -> None:
+    config = str(desk.config)
+    with desk.client() as client:
+        assert sign_in(client, "amina").status_code == 303
+        alerts = client.get("/alerts.json").json()
+        judged = [a for a in alerts if "displacement" in a["signals"]]
+        assert len(judged) == 2
+        page = client.get(f"/alerts/{judged[0]['id']}")
+        token = csrf_of(page.text)
+        assert 'aria-label="False positive: displacement"' in page.text
+        bad = {"csrf_token": token, "signal": "hate_speech", "verdict": "false_positive"}
+        wrong = client.post(f"/alerts/{judged[0]['id']}/verdict", data=bad)
+        assert wrong.status_code == 422
+        for alert in judged:
+            form = {"csrf_token": token, "signal": "displacement",
+                    "verdict": "false_positive", "note": "not displacement"}  # fmt: skip
+            made = client.post(f"/alerts/{alert['id']}/verdict", data=form)
+            assert made.status_code == 303
+        shown = client.get(f"/alerts/{judged[0]['id']}").text
+        assert "false positive (amina)" in shown
+        records = json.loads(cli("rules", "precision", "--json", "-c", config).output)
+        displacement = [r for r in records if r["signal"] == "displacement"]
+        assert displacement  # every displacement rule of the two alerts: judged false
+        for record in displacement:
+            assert record["true_positives"] == 0
+            assert record["false_positives"] == record["alerts"] >= 1
+            assert record["precision"] == 0.0
+            assert set(record["last_false_positives"]) <= {a["id"] for a in judged}
+        assert all(r["precision"] is None for r in records if r["signal"] != "displacement")
+        rule = displacement[0]["rule"]
+        judged_count = displacement[0]["false_positives"]
+        rules_page = client.get("/rules").text
+        assert rule in rules_page and "below 0.50" not in rules_page  # under min_judged (5)
+        assert rule not in cli("rules", "lint", "-c", config).output
+        settings = json.loads(desk.config.read_text())
+        desk.config.write_text(json.dumps({**settings, "review": {"min_judged": 1}}))
+        try:
+            lint = cli("rules", "lint", "-c", config)
+            assert lint.exit_code == 1
+            said = f"{rule}: precision 0.00 on {judged_count} reviewed alerts, below 0.50"
+            assert said in lint.output
+        finally:
+            desk.config.write_text(json.dumps(settings))
+        verdict_rows = [h for h in desk.store.history(judged[0]["id"]) if h.what == "verdict"]
+        assert [(h.by, h.detail) for h in verdict_rows] == [
+            ("amina", "displacement: false positive (not displacement)")
+        ]
+
+
+def test_silence_this_event_from_its_page(desk: Desk) -> None:
+    with desk.client() as client:
+        assert sign_in(client, "amina").status_code == 303
+        (ethiopia,) = client.get("/alerts.json", params={"q": "Ethiopia"}).json()
+        token = csrf_of(client.get(f"/alerts/{ethiopia['id']}").text)
+        path = f"/alerts/{ethiopia['id']}/silence"
+        assert client.post(path, data={"csrf_token": token, "days": "90"}).status_code == 422
+        assert client.post(path, data={"csrf_token": "x", "days": "2"}).status_code == 403
+        assert client.post(path, data={"csrf_token": token, "days": "2"}).status_code == 303
+        (silence,) = [s for s in desk.store.silences() if s.author == "amina"]
+        assert json.loads(silence.matchers) == [f'event="{ethiopia["event_id"]}"']
+
+
+def test_sources_page_shows_each_source_health(desk: Desk) -> None:
+    with desk.client() as client:
+        assert client.get("/sources").status_code == 303  # signed out: to /login
+        assert sign_in(client, "viewer").status_code == 303
+        page = client.get("/sources").text
+        row = page.split("<td>inbox</td>", 1)[1].split("</tr>", 1)[0]
+        assert "<td>folder</td>" in row and "<td>6 / 6</td>" in row and "never" not in row
+
+
 def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):

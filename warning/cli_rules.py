@@ -1,15 +1,20 @@
-"""`warning rules test|explain|lint`: the analyst's tools."""
+"""`warning rules test|explain|lint|precision`: the analyst's tools."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
+from warning.precision import below
+from warning.review import precision_records
 from warning.rules.pack import RulePack, load_pack, run_tests
 from warning.rules.tools import explain, lint, read_corpus
+from warning.store import Store
 from warning.yamlio import InputError
 
 rules_app = typer.Typer(no_args_is_help=True, help="Test, explain and lint the rules.")
@@ -86,13 +91,48 @@ def lint_rules(
     corpus: Annotated[Path | None, typer.Option(help="Folder of neutral *.txt reports.")] = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Rules that can never fire, terms a context always cancels, noisy terms."""
+    """Rules that can never fire, terms a context always cancels, noisy terms, and rules
+    whose precision on reviewed alerts is below review.min_precision."""
     pack = _pack(path, config)
     neutral = read_corpus(corpus) if corpus else None
-    findings = lint(pack, neutral)
+    findings = [str(f) for f in lint(pack, neutral)] + _imprecise(config)
     for finding in findings:
-        out.print(str(finding), markup=False)
+        out.print(finding, markup=False)
     if findings:
         raise typer.Exit(1)
     checked = f", {len(neutral)} neutral reports" if neutral else ""
     out.print(f"no findings: {len(pack.rule_ids)} rules{checked}")
+
+
+def _imprecise(config: Path) -> list[str]:
+    """Rules reviewers found imprecise (review.min_precision, review.min_judged)."""
+    settings = settings_from(config, secrets=False)
+    url = settings.database.url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []  # no store yet: nothing reviewed (and linting creates none)
+    floor, least = settings.review.min_precision, settings.review.min_judged
+    return [
+        f"{r.rule}: precision {r.precision:.2f} on {r.judged} reviewed alerts, below "
+        f"{floor:.2f} (false positives: {', '.join(f'#{i}' for i in r.last_false)})"
+        for r in below(precision_records(Store(url)), floor, least)
+    ]
+
+
+@rules_app.command("precision")
+def precision(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Per rule: alerts it contributed to, reviewers' true and false positives, precision,
+    the last false positives (worst first)."""
+    settings = settings_from(config, secrets=False)
+    records = precision_records(Store(settings.database.url))
+    if as_json:
+        print(json.dumps([r.to_json() for r in records]))
+        return
+    table = Table("rule", "signal", "alerts", "true", "false", "precision", "last false positives")
+    for r in records:
+        shown = f"{r.precision:.2f} (of {r.judged})" if r.precision is not None else "-"
+        table.add_row(r.rule, r.signal, str(r.alerts), str(r.true), str(r.false), shown,
+                      ", ".join(f"#{i}" for i in r.last_false))  # fmt: skip
+    out.print(table if records else "no alerts yet")

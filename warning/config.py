@@ -110,6 +110,14 @@ class EventSettings(Strict):
     verbatim: float = Field(0.4, gt=0, le=1)  # copies of one wire story: one source
 
 
+class ReviewSettings(Strict):
+    """`warning rules lint` flags a rule whose precision on reviewed alerts is below
+    `min_precision`, once it has `min_judged` verdicts."""
+
+    min_precision: float = Field(0.5, ge=0, le=1)
+    min_judged: int = Field(5, ge=1)
+
+
 class ReloadSettings(Strict):
     every: Seconds = 5.0  # how often `warning run` looks for edits to config and rules
     enabled: bool = True
@@ -384,6 +392,7 @@ class Settings(Strict):
     events: EventSettings = EventSettings()
     web: WebSettings = WebSettings()
     logging: LoggingSettings = LoggingSettings()
+    review: ReviewSettings = ReviewSettings()
     sources: list[SourceSettings] = []
     channels: dict[str, ChannelSettings] = {}
     routes: RouteSettings | None = None  # None: each channel's min_severity is its route

@@ -187,3 +187,15 @@ class WebSession(SQLModel, table=True):
     csrf: str  # every form of this session carries it
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime = Field(index=True)
+
+
+class Verdict(SQLModel, table=True):
+    """A reviewer's judgement of one signal of an alert (the latest per signal counts)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    signal: str
+    verdict: str  # "true_positive" | "false_positive"
+    note: str = ""
+    by: str = ""
+    at: datetime = Field(default_factory=utcnow)

@@ -31,6 +31,7 @@ from warning.models import (
     Silence,
     SourceState,
     User,
+    Verdict,
     WebSession,
     utcnow,
 )
@@ -617,6 +618,30 @@ class Store:
         for delivery in sorted(deliveries, key=lambda d: d.channel):
             by_alert.setdefault(delivery.alert_id, []).append(delivery)
         return [AlertRow(a, tuple(by_alert.get(a.id, ()))) for a in alerts]
+
+    def add_verdict(self, verdict: Verdict) -> None:
+        """A reviewer's verdict on one signal of an alert, with its history entry."""
+        with Session(self.engine) as session:
+            session.add(verdict)
+            detail = f"{verdict.signal}: {verdict.verdict.replace('_', ' ')}"
+            detail += f" ({verdict.note})" if verdict.note else ""
+            session.add(AlertHistory(alert_id=verdict.alert_id, at=verdict.at, what="verdict",
+                                     by=verdict.by, detail=detail))  # fmt: skip
+            session.commit()
+
+    def verdicts(self, alert_id: int | None = None) -> list[Verdict]:
+        """Verdicts oldest first (of one alert, or all)."""
+        query = select(Verdict).order_by(Verdict.at, Verdict.id)
+        if alert_id is not None:
+            query = query.where(Verdict.alert_id == alert_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.exec(query))
+
+    def assessments(self) -> list[tuple[int, str]]:
+        """(alert id, stored assessment JSON) of every alert that speaks for its event."""
+        with Session(self.engine) as session:
+            query = select(Alert.id, Alert.assessment).where(Alert.merged_into.is_(None))
+            return [(aid, text) for aid, text in session.exec(query)]
 
     def add_note(self, alert_id: int, by: str, note: str) -> None:
         with Session(self.engine) as session:

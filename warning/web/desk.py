@@ -1,6 +1,8 @@
 """The review desk: the alert log at `/` (filters in the query string, paged), its CSV and
-JSON exports, one alert at `/alerts/{id}` with its evidence highlighted, acknowledging and
-notes, and `/healthz`. Server-rendered (Jinja2): everything reads with JavaScript off."""
+JSON exports, one alert at `/alerts/{id}` with its evidence highlighted, acknowledging,
+verdicts, notes and silencing its event, per-rule precision at `/rules`, the sources'
+health at `/sources`, and `/healthz`. Server-rendered (Jinja2): everything reads with
+JavaScript off."""
 
 from __future__ import annotations
 
@@ -21,7 +23,10 @@ from starlette.concurrency import run_in_threadpool
 from warning.alertview import alert_json
 from warning.config import Settings
 from warning.levels import Severity
-from warning.models import utcnow
+from warning.models import Alert, Verdict, utcnow
+from warning.precision import FALSE, TRUE, below
+from warning.review import precision_records
+from warning.sourceview import source_rows
 from warning.store import AlertFilter, AlertRow, Store
 from warning.times import as_utc, parse_iso
 from warning.users import Role
@@ -108,30 +113,75 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
             deliveries=await run_in_threadpool(store.alert_deliveries, alert_id),
             history=await run_in_threadpool(store.history, alert_id),
             others=await run_in_threadpool(_others, store, alert),
+            verdicts=_latest(await run_in_threadpool(store.verdicts, alert_id)),
             may_act=who.may(Role.analyst),
         )  # fmt: skip
 
-    @app.post("/alerts/{alert_id}/ack")
-    async def ack(request: Request, alert_id: int) -> Response:
+    async def acting(request: Request, alert_id: int) -> tuple[Visitor, dict[str, str], Alert]:
+        """An analyst's POST about an alert: who, the form (its CSRF token checked), the
+        alert (else 404)."""
         who = _analyst(request, store)
         form = await form_of(request, who)
-        if (
-            await run_in_threadpool(store.ack, alert_id, who.user.name, form.get("note", "")[:500])
-            is None
-        ):
+        alert = await run_in_threadpool(store.alert, alert_id)
+        if alert is None:
             raise Refusal(404, f"There is no alert #{alert_id}.")
-        return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+        return who, form, alert
+
+    @app.post("/alerts/{alert_id}/ack")
+    async def ack(request: Request, alert_id: int) -> Response:
+        who, form, _ = await acting(request, alert_id)
+        note = form.get("note", "").strip()[:500]
+        await run_in_threadpool(store.ack, alert_id, who.user.name, note)
+        return _back(alert_id)
 
     @app.post("/alerts/{alert_id}/note")
     async def note(request: Request, alert_id: int) -> Response:
-        who = _analyst(request, store)
-        text = (await form_of(request, who)).get("note", "").strip()[:2000]
+        who, form, _ = await acting(request, alert_id)
+        text = form.get("note", "").strip()[:2000]
         if not text:
             raise Refusal(422, "The note is empty.")
-        if await run_in_threadpool(store.alert, alert_id) is None:
-            raise Refusal(404, f"There is no alert #{alert_id}.")
         await run_in_threadpool(store.add_note, alert_id, who.user.name, text)
-        return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+        return _back(alert_id)
+
+    @app.post("/alerts/{alert_id}/verdict")
+    async def verdict(request: Request, alert_id: int) -> Response:
+        who, form, alert = await acting(request, alert_id)
+        signal, judged = form.get("signal", ""), form.get("verdict", "")
+        if signal not in alert.signals.split(",") or judged not in (TRUE, FALSE):
+            raise Refusal(
+                422, "Give one of the alert's signals and true_positive or false_positive."
+            )
+        made = Verdict(alert_id=alert_id, signal=signal, verdict=judged, by=who.user.name,
+                       note=form.get("note", "").strip()[:500])  # fmt: skip
+        await run_in_threadpool(store.add_verdict, made)
+        return _back(alert_id)
+
+    @app.post("/alerts/{alert_id}/silence")
+    async def silence(request: Request, alert_id: int) -> Response:
+        who, form, alert = await acting(request, alert_id)
+        days = form.get("days", "")
+        if alert.event_id is None or not days.isdigit() or not 1 <= int(days) <= 30:
+            raise Refusal(422, "Silence the alert's event for 1 to 30 days.")
+        ends = utcnow() + timedelta(days=int(days))
+        comment = form.get("comment", "").strip()[:500] or f"from the page of alert #{alert_id}"
+        matchers = [f'event="{alert.event_id}"']
+        await run_in_threadpool(store.add_silence, matchers, ends, comment, who.user.name)
+        return _back(alert_id)
+
+    @app.get("/rules", response_class=HTMLResponse)
+    async def rules(request: Request) -> HTMLResponse:
+        who = visitor(request, store)
+        records = await run_in_threadpool(precision_records, store)
+        floor, least = settings.review.min_precision, settings.review.min_judged
+        flagged = {r.rule for r in below(records, floor, least)}
+        return render(request, "rules.html.j2", who, records=records, flagged=flagged,
+                      floor=floor, least=least)  # fmt: skip
+
+    @app.get("/sources", response_class=HTMLResponse)
+    async def sources(request: Request) -> HTMLResponse:
+        who = visitor(request, store)
+        rows = await run_in_threadpool(source_rows, settings, store)
+        return render(request, "sources.html.j2", who, rows=rows)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
@@ -147,6 +197,10 @@ _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
     "frame-ancestors 'none'; form-action 'self'",
 }
+
+
+def _back(alert_id: int) -> Response:
+    return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
 
 
 def _analyst(request: Request, store: Store) -> Visitor:
@@ -192,6 +246,11 @@ def _row(row: AlertRow) -> dict[str, Any]:
     state = "silenced" if a.silenced_by is not None else "acked" if a.acked_at else "new"
     return {"alert": a, "state": state, "delivery": row.delivery_state,
             "signals": [s.replace("_", " ") for s in a.signals.split(",") if s]}  # fmt: skip
+
+
+def _latest(verdicts: list[Verdict]) -> dict[str, Verdict]:
+    """The latest verdict per signal."""
+    return {v.signal: v for v in verdicts}
 
 
 def _others(store: Store, alert: Any) -> list[tuple]:
