@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 from warning.card import THRESHOLDS_FILE, load_thresholds
 from warning.classifier import SHIPPED, load_examples
 from warning.cli_alerts import ack, alerts_app
+from warning.cli_backtest import backtest
 from warning.cli_card import classifier_eval
 from warning.cli_deliveries import deliveries_app
 from warning.cli_eval import eval_command
@@ -57,6 +58,7 @@ app.add_typer(silence_app, name="silence")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(user_app, name="user")
 app.command("ack")(ack)
+app.command("backtest")(backtest)
 app.command()(sources)
 app.command("eval")(eval_command)
 classifier_app.command("eval")(classifier_eval)

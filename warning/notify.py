@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from warning.config import ChannelSettings, Settings, WebSettings
 from warning.escape import PlainText, neutraliser
 from warning.models import Alert, Report, utcnow
+from warning.score import lead_of
 from warning.times import as_utc
 from warning.tokens import sign
 
@@ -123,14 +124,12 @@ def message_view(
 
 
 def _lead(scored: dict[str, Any], text: Callable[[str], str]) -> dict[str, str]:
-    """The signal that set the severity (`lead`; else the strongest, the first) and its best
-    quote: the first sentence a rule fired on, else the classifier's surest sentence."""
-    signals = scored["signals"]
-    if not signals:
-        return {"label": "", "quote": ""}
-    first = next((s for s in signals if s["name"] == scored.get("lead")), signals[0])
-    quote = first["hits"][0]["quote"] if first["hits"] else first.get("classifier_quote", "")
-    return {"label": text(first["name"].replace("_", " ")), "quote": text(_shortened(quote))}
+    """The signal that set the severity and its best quote (see `score.lead_of`)."""
+    name, quote = lead_of(scored)
+    return {
+        "label": text(name.replace("_", " ")),
+        "quote": text(_shortened(quote)) if quote else "",
+    }
 
 
 def _shortened(quote: str, limit: int = LEAD_CHARS) -> str:

@@ -8,7 +8,7 @@ Severity comes from the severity rules over the fired signals.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -114,6 +114,18 @@ class Assessment:
                 for s in self.scores
             },
         }
+
+
+def lead_of(scored: Mapping[str, Any]) -> tuple[str, str]:
+    """From a stored assessment (`to_json`): the signal that set the severity (`lead`; else
+    the strongest, the first) and its best quote: the first sentence a rule fired on, else
+    the classifier's surest sentence. ("", "") when nothing fired."""
+    signals = scored.get("signals", [])
+    if not signals:
+        return "", ""
+    first = next((s for s in signals if s["name"] == scored.get("lead")), signals[0])
+    quote = first["hits"][0]["quote"] if first["hits"] else first.get("classifier_quote", "")
+    return first["name"], quote
 
 
 def _signal_json(signal: SignalResult) -> dict[str, Any]:

@@ -619,6 +619,32 @@ class Store:
             by_alert.setdefault(delivery.alert_id, []).append(delivery)
         return [AlertRow(a, tuple(by_alert.get(a.id, ()))) for a in alerts]
 
+    def scored_between(
+        self, since: datetime, until: datetime, after: int = 0, limit: int = 500
+    ) -> list[Report]:
+        """Reports scored in [since, until), by id, the first `limit` after id `after`."""
+        query = (
+            select(Report)
+            .where(Report.scored_at >= since, Report.scored_at < until, Report.id > after)
+            .order_by(Report.id)
+            .limit(limit)
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.exec(query))
+
+    def count_scored_between(self, since: datetime, until: datetime) -> int:
+        query = select(func.count()).where(Report.scored_at >= since, Report.scored_at < until)
+        with Session(self.engine) as session:
+            return session.exec(query.select_from(Report)).one()
+
+    def alerts_of_events(self, event_ids: list[int]) -> list[Alert]:
+        """The alerts that speak for these events."""
+        if not event_ids:
+            return []
+        query = select(Alert).where(Alert.event_id.in_(event_ids), Alert.merged_into.is_(None))
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.exec(query))
+
     def add_verdict(self, verdict: Verdict) -> None:
         """A reviewer's verdict on one signal of an alert, with its history entry."""
         with Session(self.engine) as session:

@@ -1,0 +1,165 @@
+"""`warning backtest`: re-score the stored reports of a period with a candidate rule pack
+or classifier, in a read-only pass (nothing stored, nothing sent), and print what would
+have been alerted differently."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from warning.backtest import Alerted, Outcome, Replayed, compare
+from warning.cliutil import DEFAULT_CONFIG, ConfigOption, err, fail, out, scorer_for, settings_from
+from warning.config import ClassifierSettings, PackSettings, Settings, parse_duration
+from warning.levels import Severity
+from warning.models import Report, utcnow
+from warning.precision import Judged
+from warning.score import Assessment, Scorer, lead_of
+from warning.store import Store
+from warning.times import parse_iso
+
+BATCH = 500
+
+
+def backtest(
+    rules: Annotated[Path | None, typer.Option(help="The candidate rules folder.")] = None,
+    classifier: Annotated[
+        Path | None, typer.Option(help="The candidate classifier examples folder.")
+    ] = None,
+    since: Annotated[str, typer.Option(help="From: 30d, 12h, or an ISO date.")] = "30d",
+    until: Annotated[str | None, typer.Option(help="Until (default: now).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Replay stored reports with a candidate pack: alerts added, removed and changed in
+    severity against what was alerted, reports per signal, and the precision on reviewed
+    alerts. Reads only."""
+    if rules is None and classifier is None:
+        fail(["give --rules PATH, --classifier PATH or both"])
+    start, end = _when(since, "--since"), _when(until, "--until") if until else utcnow()
+    settings = settings_from(config, secrets=False)
+    store = Store(settings.database.url)
+    scorer = scorer_for(_candidate(settings, rules, classifier))
+    began = time.monotonic()
+    outcome = replay(store, scorer, settings.alerts.min_severity, start, end)
+    seconds = time.monotonic() - began
+    if as_json:
+        print(json.dumps(_json(outcome, seconds), ensure_ascii=False))
+        return
+    _print(outcome, seconds, start, end)
+
+
+def _candidate(settings: Settings, rules: Path | None, classifier: Path | None) -> Settings:
+    update: dict[str, Any] = {}
+    if rules is not None:
+        update["rules"] = PackSettings(path=rules.resolve())
+    if classifier is not None:
+        update["classifier"] = ClassifierSettings(
+            **{**settings.classifier.model_dump(), "path": classifier.resolve(), "extra": []}
+        )
+    return settings.model_copy(update=update)
+
+
+def _when(text: str, option: str) -> datetime:
+    moment = parse_iso(text)
+    if moment is not None:
+        return moment
+    try:
+        return utcnow() - timedelta(seconds=parse_duration(text))
+    except ValueError:
+        fail([f"{option}: not a date, time or duration: {text!r}"])
+
+
+def replay(
+    store: Store, scorer: Scorer, alert_from: Severity, start: datetime, end: datetime
+) -> Outcome:
+    """Score every report scored live in [start, end) again with `scorer`, in batches,
+    with a progress bar on a terminal; compare with the stored alerts of their events."""
+    total = store.count_scored_between(start, end)
+    replayed: list[Replayed] = []
+    with Progress(console=err, disable=not sys.stderr.isatty(), transient=True) as bar:
+        task = bar.add_task("re-scoring", total=total)
+        after = 0
+        while batch := store.scored_between(start, end, after, BATCH):
+            assessments = scorer.score_many([r.text for r in batch])
+            replayed += [_replayed(r, a) for r, a in zip(batch, assessments, strict=True)]
+            after = batch[-1].id
+            bar.advance(task, len(batch))
+    events = sorted({r.event_id for r in replayed if r.event_id is not None})
+    alerted = {
+        a.event_id: Alerted(
+            a.id, a.event_id, Severity(a.severity), a.place, lead_of(json.loads(a.assessment))[1]
+        )  # fmt: skip
+        for a in store.alerts_of_events(events)
+    }
+    judged = [
+        Judged(v.alert_id, v.signal, v.verdict)
+        for v in store.verdicts()
+        if v.alert_id in {a.alert_id for a in alerted.values()}
+    ]
+    return compare(replayed, alerted, alert_from, judged)
+
+
+def _replayed(report: Report, assessment: Assessment) -> Replayed:
+    return Replayed(
+        report.id, report.event_id, frozenset(filter(None, report.signals.split(","))),
+        assessment.severity, frozenset(s.name for s in assessment.signals), assessment.place,
+        lead_of(assessment.to_json())[1],
+    )  # fmt: skip
+
+
+def _json(outcome: Outcome, seconds: float) -> dict[str, Any]:
+    return {
+        "reports": outcome.reports,
+        "seconds": round(seconds, 2),
+        "reports_per_second": round(outcome.reports / seconds, 1) if seconds else None,
+        "changes": [c.to_json() for c in outcome.changes],
+        "signals": {
+            name: {"before": outcome.before[name], "after": outcome.after[name]}
+            for name in sorted(set(outcome.before) | set(outcome.after))
+        },
+        "judged": outcome.judged,
+        "precision_before": outcome.precision_before,
+        "precision_after": outcome.precision_after,
+    }
+
+
+def _print(outcome: Outcome, seconds: float, start: datetime, end: datetime) -> None:
+    rate = outcome.reports / seconds if seconds else 0.0
+    out.print(
+        f"{outcome.reports} report(s) scored from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} "
+        f"UTC re-scored in {seconds:.1f} s ({rate:.0f} reports/s); nothing stored or sent",
+        markup=False,
+    )
+    kinds = [c.kind for c in outcome.changes]
+    out.print(
+        f"alerts: {kinds.count('added')} added, {kinds.count('removed')} removed, "
+        f"{kinds.count('raised')} raised, {kinds.count('lowered')} lowered",
+        markup=False,
+    )
+    marks = {"added": "+", "removed": "-", "raised": "^", "lowered": "v"}
+    for c in outcome.changes:
+        was = f"{c.before.value} -> " if c.before and c.after else ""
+        now = (c.after or c.before).value.upper()
+        which = f"alert #{c.alert_id}" if c.alert_id else f"report #{c.report_id}"
+        out.print(f"{marks[c.kind]} [{was}{now}] {c.place or '(no place)'}: “{c.quote[:160]}” "
+                  f"({which})", markup=False)  # fmt: skip
+    table = Table("signal", "reports as alerted", "with the candidate", "difference")
+    for name in sorted(set(outcome.before) | set(outcome.after)):
+        before, after = outcome.before[name], outcome.after[name]
+        table.add_row(name, str(before), str(after), f"{after - before:+d}")
+    out.print(table)
+    if outcome.judged:
+        kept = "-" if outcome.precision_after is None else f"{outcome.precision_after:.2f}"
+        out.print(
+            f"precision on {outcome.judged} reviewed signal(s) of these alerts: "
+            f"{outcome.precision_before:.2f} as alerted, {kept} with the candidate",
+            markup=False,
+        )
