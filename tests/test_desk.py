@@ -258,6 +258,41 @@ def test_sources_page_shows_each_source_health(desk: Desk) -> None:
         assert "<td>folder</td>" in row and "<td>6 / 6</td>" in row and "never" not in row
 
 
+def test_backtest_page_replays_a_pasted_rule_file(desk: Desk) -> None:
+    severity = (Path(__file__).parent.parent / "rules" / "severity.yaml").read_text()
+    with desk.client() as client:
+        assert sign_in(client, "viewer").status_code == 303
+        assert client.get("/backtest").status_code == 403  # analysts only
+    with desk.client() as client:
+        assert sign_in(client, "amina").status_code == 303
+        form = client.get("/backtest")
+        assert form.status_code == 200 and '<option value="severity.yaml">' in form.text
+        token = csrf_of(form.text)
+        broken = client.post("/backtest", data={
+            "csrf_token": token, "name": "severity.yaml", "days": "30",
+            "text": severity.replace("level: critical", "level: catastrophic", 1),
+        })  # fmt: skip
+        assert broken.status_code == 200 and "The candidate was not run" in broken.text
+        assert "severity.yaml:" in broken.text and "warning-backtest-" not in broken.text
+        before = desk.store.counts()
+        lowered = severity.replace("    level: medium\n    why: two signals in one report",
+                                   "    level: none\n    why: two")  # fmt: skip
+        lowered = lowered.replace(
+            "    level: low\n    why: one signal", "    level: none\n    why: one"
+        )
+        ran = client.post("/backtest", data={
+            "csrf_token": token, "name": "severity.yaml", "days": "30", "text": lowered,
+        })  # fmt: skip
+        assert ran.status_code == 200, ran.text
+        assert "6 report(s) scored again. Alerts: 0 added, 1 removed" in ran.text
+        assert "Myanmar (Kayin State / Myawaddy)" in ran.text.split("<h3>")[0]
+        assert desk.store.counts() == before  # nothing stored or sent
+        bad_name = client.post("/backtest", data={
+            "csrf_token": token, "name": "../x.yaml", "days": "30", "text": lowered,
+        })  # fmt: skip
+        assert "file name: lower-case letters" in bad_name.text
+
+
 def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):

@@ -5,23 +5,19 @@ have been alerted differently."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress
 from rich.table import Table
 
-from warning.backtest import Alerted, Outcome, Replayed, compare
-from warning.cliutil import DEFAULT_CONFIG, ConfigOption, err, fail, out, scorer_for, settings_from
+from warning.backtest import Outcome
+from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
 from warning.config import ClassifierSettings, PackSettings, Settings, parse_duration
-from warning.levels import Severity
-from warning.models import Report, utcnow
-from warning.precision import Judged
-from warning.score import Assessment, Scorer, lead_of
+from warning.models import utcnow
+from warning.review import replay_period
 from warning.store import Store
 from warning.times import parse_iso
 
@@ -48,7 +44,7 @@ def backtest(
     store = Store(settings.database.url)
     scorer = scorer_for(_candidate(settings, rules, classifier))
     began = time.monotonic()
-    outcome = replay(store, scorer, settings.alerts.min_severity, start, end)
+    outcome = replay_period(store, scorer, settings.alerts.min_severity, start, end, True)
     seconds = time.monotonic() - began
     if as_json:
         print(json.dumps(_json(outcome, seconds), ensure_ascii=False))
@@ -75,44 +71,6 @@ def _when(text: str, option: str) -> datetime:
         return utcnow() - timedelta(seconds=parse_duration(text))
     except ValueError:
         fail([f"{option}: not a date, time or duration: {text!r}"])
-
-
-def replay(
-    store: Store, scorer: Scorer, alert_from: Severity, start: datetime, end: datetime
-) -> Outcome:
-    """Score every report scored live in [start, end) again with `scorer`, in batches,
-    with a progress bar on a terminal; compare with the stored alerts of their events."""
-    total = store.count_scored_between(start, end)
-    replayed: list[Replayed] = []
-    with Progress(console=err, disable=not sys.stderr.isatty(), transient=True) as bar:
-        task = bar.add_task("re-scoring", total=total)
-        after = 0
-        while batch := store.scored_between(start, end, after, BATCH):
-            assessments = scorer.score_many([r.text for r in batch])
-            replayed += [_replayed(r, a) for r, a in zip(batch, assessments, strict=True)]
-            after = batch[-1].id
-            bar.advance(task, len(batch))
-    events = sorted({r.event_id for r in replayed if r.event_id is not None})
-    alerted = {
-        a.event_id: Alerted(
-            a.id, a.event_id, Severity(a.severity), a.place, lead_of(json.loads(a.assessment))[1]
-        )  # fmt: skip
-        for a in store.alerts_of_events(events)
-    }
-    judged = [
-        Judged(v.alert_id, v.signal, v.verdict)
-        for v in store.verdicts()
-        if v.alert_id in {a.alert_id for a in alerted.values()}
-    ]
-    return compare(replayed, alerted, alert_from, judged)
-
-
-def _replayed(report: Report, assessment: Assessment) -> Replayed:
-    return Replayed(
-        report.id, report.event_id, frozenset(filter(None, report.signals.split(","))),
-        assessment.severity, frozenset(s.name for s in assessment.signals), assessment.place,
-        lead_of(assessment.to_json())[1],
-    )  # fmt: skip
 
 
 def _json(outcome: Outcome, seconds: float) -> dict[str, Any]:

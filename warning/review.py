@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
+from rich.console import Console
+from rich.progress import Progress
+
+from warning.backtest import Alerted, Outcome, Replayed, compare
+from warning.config import PackSettings, Settings
+from warning.levels import Severity
+from warning.models import Report, utcnow
+from warning.pipeline import build_scorer
 from warning.precision import Judged, RuleRecord, rule_precision
+from warning.rules.pack import SHIPPED
+from warning.score import Assessment, Scorer, lead_of
 from warning.store import Store
+from warning.yamlio import InputError
 
 
 def precision_records(store: Store) -> list[RuleRecord]:
@@ -13,3 +31,102 @@ def precision_records(store: Store) -> list[RuleRecord]:
     alerts = [(aid, json.loads(text)) for aid, text in store.assessments()]
     verdicts = [Judged(v.alert_id, v.signal, v.verdict) for v in store.verdicts()]
     return rule_precision(alerts, verdicts)
+
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,60}\.yaml$")
+MAX_RULE_CHARS = 200_000
+MAX_DAYS = 90
+
+
+def rule_files(settings: Settings) -> list[str]:
+    """The names of the configured pack's rule files."""
+    return sorted(p.name for p in (settings.rules.path or SHIPPED).glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A rule file pasted on the desk's /backtest page, replacing (or joining) the file of
+    that name in a copy of the configured pack, replayed over the last `days`."""
+
+    name: str
+    text: str
+    days: int
+
+    @classmethod
+    def parse(cls, form: dict[str, str]) -> Candidate:
+        name, text, days = form.get("name", "").strip(), form.get("text", ""), form.get("days", "")
+        problems = []
+        if not NAME.match(name):
+            problems.append("file name: lower-case letters, digits, - and _, ending in .yaml")
+        if not text.strip() or len(text) > MAX_RULE_CHARS:
+            problems.append(
+                f"rules: paste the YAML of one rule file (at most {MAX_RULE_CHARS:,} characters)"
+            )
+        if not days.isdigit() or not 1 <= int(days) <= MAX_DAYS:
+            problems.append(f"days: a whole number from 1 to {MAX_DAYS}")
+        if problems:
+            raise InputError(problems)
+        return cls(name, text.replace("\r\n", "\n"), int(days))
+
+    def replay(self, settings: Settings, store: Store) -> Outcome:
+        """The backtest of this candidate (a rule file error: InputError naming its line)."""
+        with tempfile.TemporaryDirectory(prefix="warning-backtest-") as folder:
+            pack = Path(folder) / "rules"
+            shutil.copytree(settings.rules.path or SHIPPED, pack)
+            (pack / self.name).write_text(self.text, encoding="utf-8")
+            candidate = settings.model_copy(update={"rules": PackSettings(path=pack)})
+            try:
+                scorer = build_scorer(candidate)
+            except InputError as exc:  # its messages name the copy: name the file alone
+                raise InputError([m.replace(f"{pack}/", "") for m in exc.messages]) from None
+        end = utcnow()
+        start = end - timedelta(days=self.days)
+        return replay_period(store, scorer, settings.alerts.min_severity, start, end)
+
+
+BATCH = 500
+
+
+def replay_period(
+    store: Store,
+    scorer: Scorer,
+    alert_from: Severity,
+    start: datetime,
+    end: datetime,
+    progress: bool = False,
+) -> Outcome:
+    """Score every report scored live in [start, end) again with `scorer`, in batches (a
+    progress bar on a terminal if `progress`); compare with the stored alerts of their
+    events and the verdicts on them."""
+    total = store.count_scored_between(start, end)
+    replayed: list[Replayed] = []
+    shown = progress and sys.stderr.isatty()
+    with Progress(console=Console(stderr=True), disable=not shown, transient=True) as bar:
+        task = bar.add_task("re-scoring", total=total)
+        after = 0
+        while batch := store.scored_between(start, end, after, BATCH):
+            assessments = scorer.score_many([r.text for r in batch])
+            replayed += [_replayed(r, a) for r, a in zip(batch, assessments, strict=True)]
+            after = batch[-1].id
+            bar.advance(task, len(batch))
+    events = sorted({r.event_id for r in replayed if r.event_id is not None})
+    alerted = {
+        a.event_id: Alerted(
+            a.id, a.event_id, Severity(a.severity), a.place, lead_of(json.loads(a.assessment))[1]
+        )  # fmt: skip
+        for a in store.alerts_of_events(events)
+    }
+    judged = [
+        Judged(v.alert_id, v.signal, v.verdict)
+        for v in store.verdicts()
+        if v.alert_id in {a.alert_id for a in alerted.values()}
+    ]
+    return compare(replayed, alerted, alert_from, judged)
+
+
+def _replayed(report: Report, assessment: Assessment) -> Replayed:
+    return Replayed(
+        report.id, report.event_id, frozenset(filter(None, report.signals.split(","))),
+        assessment.severity, frozenset(s.name for s in assessment.signals), assessment.place,
+        lead_of(assessment.to_json())[1],
+    )  # fmt: skip

@@ -25,7 +25,7 @@ from warning.config import Settings
 from warning.levels import Severity
 from warning.models import Alert, Verdict, utcnow
 from warning.precision import FALSE, TRUE, below
-from warning.review import precision_records
+from warning.review import Candidate, precision_records, rule_files
 from warning.sourceview import source_rows
 from warning.store import AlertFilter, AlertRow, Store
 from warning.times import as_utc, parse_iso
@@ -39,6 +39,7 @@ from warning.web.auth import (
     visitor,
 )
 from warning.web.evidence import SHOWN_CHARS, pieces
+from warning.yamlio import InputError
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZE = 50
@@ -176,6 +177,25 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
         flagged = {r.rule for r in below(records, floor, least)}
         return render(request, "rules.html.j2", who, records=records, flagged=flagged,
                       floor=floor, least=least)  # fmt: skip
+
+    @app.get("/backtest", response_class=HTMLResponse)
+    async def backtest_form(request: Request) -> HTMLResponse:
+        who = _analyst(request, store)
+        return render(request, "backtest.html.j2", who, files=rule_files(settings),
+                      outcome=None, errors=[], form={"days": "30"})  # fmt: skip
+
+    @app.post("/backtest", response_class=HTMLResponse)
+    async def backtest_run(request: Request) -> HTMLResponse:
+        who = _analyst(request, store)
+        form = await form_of(request, who)
+        view: dict[str, Any] = {"files": rule_files(settings), "form": form, "outcome": None}
+        try:
+            candidate = Candidate.parse(form)
+            view["outcome"] = await run_in_threadpool(candidate.replay, settings, store)
+            view["errors"] = []
+        except InputError as exc:
+            view["errors"] = exc.messages
+        return render(request, "backtest.html.j2", who, **view)
 
     @app.get("/sources", response_class=HTMLResponse)
     async def sources(request: Request) -> HTMLResponse:
