@@ -293,6 +293,23 @@ def test_backtest_page_replays_a_pasted_rule_file(desk: Desk) -> None:
         assert "file name: lower-case letters" in bad_name.text
 
 
+def test_trends_count_alerts_per_day_and_country(desk: Desk) -> None:
+    with desk.client() as client:
+        assert sign_in(client, "viewer").status_code == 303
+        page = client.get("/trends").text
+        assert "3 alert(s) in the last 90 day(s)." in page
+        assert page.count('<rect x="') == 3  # one bar piece per severity of today's alerts
+        today = page.split("<h2>Days with alerts</h2>", 1)[1].split("</tbody>", 1)[0]
+        assert "<td>1</td><td>1</td><td>1</td><td>0</td><td>3</td>" in today
+        countries = page.split("<h2>Alerts by country</h2>", 1)[1]
+        for code in ("ET", "MM", "SD"):
+            assert f'<a href="/?country={code}">{code}</a></td><td>1</td>' in countries
+        critical = client.get("/trends", params={"severity": "critical"}).text
+        assert "1 alert(s)" in critical and critical.count('<rect x="') == 1
+        old = client.get("/trends", params={"until": "2000-01-01"}).text
+        assert "0 alert(s)" in old and '<td colspan="6">None.</td>' in old
+
+
 def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
@@ -315,6 +332,10 @@ def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) ->
             page.wait_for_url(desk.url + "/")
             assert page.locator("tbody tr").count() == 3
             page.screenshot(path=str(tmp_path / "log.png"), full_page=True)
+            page.click("header >> text=Trends")
+            assert page.locator("svg rect[class^=bar-]").count() >= 3
+            page.screenshot(path=str(tmp_path / "trends.png"), full_page=True)
+            page.click("header >> text=Alert log")
             page.select_option("select[name=severity]", "critical")
             page.click("text=Filter")
             assert page.locator("tbody tr").count() == 1
@@ -329,6 +350,6 @@ def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) ->
             browser.close()
     shots = os.environ.get("WARNING_SCREENSHOTS")
     if shots:  # to look at them: WARNING_SCREENSHOTS=/tmp/shots pytest tests/test_desk.py
-        for name in ("log.png", "alert.png"):
+        for name in ("log.png", "trends.png", "alert.png"):
             Path(shots).mkdir(parents=True, exist_ok=True)
             (Path(shots) / name).write_bytes((tmp_path / name).read_bytes())

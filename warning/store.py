@@ -575,39 +575,18 @@ class Store:
     ) -> tuple[list[AlertRow], int]:
         """Newest alerts first that `wanted` lets through, from `offset`, with their
         deliveries; and how many there are in all."""
-        query = select(Alert).where(Alert.merged_into.is_(None))
-        if wanted.severity:
-            query = query.where(Alert.severity == wanted.severity)
-        if wanted.signal:
-            query = query.where(
-                or_(Alert.signals == wanted.signal,
-                    Alert.signals.like(f"{_like(wanted.signal)},%", escape="\\"),
-                    Alert.signals.like(f"%,{_like(wanted.signal)}", escape="\\"),
-                    Alert.signals.like(f"%,{_like(wanted.signal)},%", escape="\\"))
-            )  # fmt: skip
-        if wanted.country:
-            query = query.where(
-                Alert.labels.like(f'%"country": ["{_like(wanted.country)}"]%', escape="\\")
-            )
-        if wanted.state == "acked":
-            query = query.where(Alert.acked_at.is_not(None))
-        elif wanted.state == "silenced":
-            query = query.where(Alert.silenced_by.is_not(None))
-        elif wanted.state == "new":
-            query = query.where(Alert.acked_at.is_(None), Alert.silenced_by.is_(None))
-        for word in wanted.q.split()[:8]:
-            pattern = f"%{_like(word)}%"
-            query = query.where(or_(Alert.title.ilike(pattern, escape="\\"),
-                                    Alert.place.ilike(pattern, escape="\\")))  # fmt: skip
-        if wanted.since is not None:
-            query = query.where(Alert.created_at >= wanted.since)
-        if wanted.until is not None:
-            query = query.where(Alert.created_at < wanted.until)
+        query = _filtered(select(Alert), wanted)
         with Session(self.engine, expire_on_commit=False) as session:
             total = session.exec(select(func.count()).select_from(query.subquery())).one()
             page = query.order_by(Alert.id.desc()).offset(offset).limit(limit)
             alerts = list(session.exec(page))
             return self._with_deliveries(session, alerts), total
+
+    def alert_times(self, wanted: AlertFilter) -> list[tuple[datetime, str, str]]:
+        """(created at, severity, labels JSON) of the alerts `wanted` lets through."""
+        query = _filtered(select(Alert.created_at, Alert.severity, Alert.labels), wanted)
+        with Session(self.engine) as session:
+            return [(as_utc(at), severity, labels) for at, severity, labels in session.exec(query)]
 
     def _with_deliveries(self, session: Session, alerts: list[Alert]) -> list[AlertRow]:
         ids = [a.id for a in alerts]
@@ -810,6 +789,39 @@ def _store_change(session: Session, change: AlertChange) -> None:
     for entry in change.history:
         entry.alert_id = change.alert.id
         session.add(entry)
+
+
+def _filtered(query, wanted: AlertFilter):  # noqa: ANN001, ANN202 (a select of Alert columns)
+    """`query` limited to the alerts `wanted` lets through (those that speak for their event)."""
+    query = query.where(Alert.merged_into.is_(None))
+    if wanted.severity:
+        query = query.where(Alert.severity == wanted.severity)
+    if wanted.signal:
+        query = query.where(
+            or_(Alert.signals == wanted.signal,
+                Alert.signals.like(f"{_like(wanted.signal)},%", escape="\\"),
+                Alert.signals.like(f"%,{_like(wanted.signal)}", escape="\\"),
+                Alert.signals.like(f"%,{_like(wanted.signal)},%", escape="\\"))
+        )  # fmt: skip
+    if wanted.country:
+        query = query.where(
+            Alert.labels.like(f'%"country": ["{_like(wanted.country)}"]%', escape="\\")
+        )
+    if wanted.state == "acked":
+        query = query.where(Alert.acked_at.is_not(None))
+    elif wanted.state == "silenced":
+        query = query.where(Alert.silenced_by.is_not(None))
+    elif wanted.state == "new":
+        query = query.where(Alert.acked_at.is_(None), Alert.silenced_by.is_(None))
+    for word in wanted.q.split()[:8]:
+        pattern = f"%{_like(word)}%"
+        query = query.where(or_(Alert.title.ilike(pattern, escape="\\"),
+                                Alert.place.ilike(pattern, escape="\\")))  # fmt: skip
+    if wanted.since is not None:
+        query = query.where(Alert.created_at >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(Alert.created_at < wanted.until)
+    return query
 
 
 def _like(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from warning.web.auth import (
     visitor,
 )
 from warning.web.evidence import SHOWN_CHARS, pieces
+from warning.web.trends import HEIGHT, WIDTH, bars, per_country, per_day
 from warning.yamlio import InputError
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -196,6 +198,26 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
         except InputError as exc:
             view["errors"] = exc.messages
         return render(request, "backtest.html.j2", who, **view)
+
+    @app.get("/trends", response_class=HTMLResponse)
+    async def trends(request: Request) -> HTMLResponse:
+        who = visitor(request, store)
+        wanted = _filter(request)
+        days = 90
+        if wanted.since is None:
+            wanted = replace(wanted, since=utcnow() - timedelta(days=days))
+        else:
+            days = max(1, min((utcnow() - wanted.since).days + 1, 366))
+        found = await run_in_threadpool(store.alert_times, wanted)
+        last = (wanted.until or utcnow()).date()
+        daily = per_day(((at, severity) for at, severity, _ in found), last, days)
+        drawn, tallest = bars(daily)
+        return render(
+            request, "trends.html.j2", who, wanted=wanted, days=daily, bars=drawn,
+            tallest=tallest, width=WIDTH, height=HEIGHT, total=len(found),
+            countries=per_country(labels for _, _, labels in found), span=days,
+            severities=[s.value for s in Severity if s != Severity.none], states=STATES,
+        )  # fmt: skip
 
     @app.get("/sources", response_class=HTMLResponse)
     async def sources(request: Request) -> HTMLResponse:
