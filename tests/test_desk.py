@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -304,6 +305,9 @@ def test_trends_count_alerts_per_day_and_country(desk: Desk) -> None:
         countries = page.split("<h2>Alerts by country</h2>", 1)[1]
         for code in ("ET", "MM", "SD"):
             assert f'<a href="/?country={code}">{code}</a></td><td>1</td>' in countries
+        shaded = re.findall(r'<a href="/\?country=(\w\w)"><path d="M[^"]+" class="land n1">', page)
+        assert sorted(shaded) == ["ET", "MM", "SD"]  # on the map, linked, in the first shade
+        assert page.count('class="land"') > 150  # every other country drawn, unshaded
         critical = client.get("/trends", params={"severity": "critical"}).text
         assert "1 alert(s)" in critical and critical.count('<rect x="') == 1
         old = client.get("/trends", params={"until": "2000-01-01"}).text
@@ -334,6 +338,7 @@ def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) ->
             page.screenshot(path=str(tmp_path / "log.png"), full_page=True)
             page.click("header >> text=Trends")
             assert page.locator("svg rect[class^=bar-]").count() >= 3
+            assert page.locator("path.land.n1").count() == 3
             page.screenshot(path=str(tmp_path / "trends.png"), full_page=True)
             page.click("header >> text=Alert log")
             page.select_option("select[name=severity]", "critical")

@@ -41,6 +41,9 @@ from warning.web.auth import (
 )
 from warning.web.evidence import SHOWN_CHARS, pieces
 from warning.web.trends import HEIGHT, WIDTH, bars, per_country, per_day
+from warning.web.worldmap import HEIGHT as MAP_HEIGHT
+from warning.web.worldmap import WIDTH as MAP_WIDTH
+from warning.web.worldmap import shapes
 from warning.yamlio import InputError
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -212,10 +215,12 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
         last = (wanted.until or utcnow()).date()
         daily = per_day(((at, severity) for at, severity, _ in found), last, days)
         drawn, tallest = bars(daily)
+        countries = per_country(labels for _, _, labels in found)
         return render(
             request, "trends.html.j2", who, wanted=wanted, days=daily, bars=drawn,
             tallest=tallest, width=WIDTH, height=HEIGHT, total=len(found),
-            countries=per_country(labels for _, _, labels in found), span=days,
+            countries=countries, counted=dict(countries), shapes=shapes(), span=days,
+            map_width=MAP_WIDTH, map_height=MAP_HEIGHT,
             severities=[s.value for s in Severity if s != Severity.none], states=STATES,
         )  # fmt: skip
 
