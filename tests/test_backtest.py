@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import write_config
+from tests.conftest import SEED, write_config
 from warning.backtest import Alerted, Replayed, compare
 from warning.cli import app
 from warning.config import load_settings
@@ -19,6 +19,7 @@ from warning.models import Verdict
 from warning.notify import Notifier
 from warning.pipeline import Service
 from warning.precision import FALSE, TRUE, Judged
+from warning.sources import Incoming
 from warning.store import Store
 
 ROOT = Path(__file__).parent.parent
@@ -142,3 +143,17 @@ def test_backtest_refuses_a_broken_candidate_with_file_and_line(
     assert "severity.yaml:" in result.output and "catastrophic" in result.output
     usage = CliRunner().invoke(app, ["backtest", "-c", str(config)])
     assert usage.exit_code == 2 and "give --rules PATH, --classifier PATH or both" in usage.output
+
+
+def test_the_pack_in_use_replayed_changes_nothing(tmp_path: Path, stored: tuple) -> None:
+    """Escalation across reports is replayed as live scoring applied it: the same pack
+    gives the same alerts."""
+    config, service = stored
+    service.intake("inbox", [Incoming(ref="seed", title="Syria", text=SEED.read_text())])
+    service.score_pending()
+    result = CliRunner().invoke(
+        app,
+        ["backtest", "--rules", str(ROOT / "rules"), "--since", "1d", "--json", "-c", str(config)],
+    )
+    data = json.loads(result.output)
+    assert data["reports"] == 7 and data["changes"] == []

@@ -16,13 +16,16 @@ from rich.progress import Progress
 
 from warning.backtest import Alerted, Outcome, Replayed, compare
 from warning.config import PackSettings, Settings
+from warning.decide import Recent, escalate, window
 from warning.levels import Severity
 from warning.models import Report, utcnow
 from warning.pipeline import build_scorer
 from warning.precision import Judged, RuleRecord, rule_precision
+from warning.rules.model import SeverityRule
 from warning.rules.pack import SHIPPED
 from warning.score import Assessment, Scorer, lead_of
 from warning.store import Store
+from warning.times import as_utc
 from warning.yamlio import InputError
 
 
@@ -100,13 +103,16 @@ def replay_period(
     events and the verdicts on them."""
     total = store.count_scored_between(start, end)
     replayed: list[Replayed] = []
+    across = Across(scorer.rules.severity)
     shown = progress and sys.stderr.isatty()
     with Progress(console=Console(stderr=True), disable=not shown, transient=True) as bar:
         task = bar.add_task("re-scoring", total=total)
         after = 0
         while batch := store.scored_between(start, end, after, BATCH):
             assessments = scorer.score_many([r.text for r in batch])
-            replayed += [_replayed(r, a) for r, a in zip(batch, assessments, strict=True)]
+            replayed += [
+                _replayed(r, across(r, a)) for r, a in zip(batch, assessments, strict=True)
+            ]
             after = batch[-1].id
             bar.advance(task, len(batch))
     events = sorted({r.event_id for r in replayed if r.event_id is not None})
@@ -122,6 +128,28 @@ def replay_period(
         if v.alert_id in {a.alert_id for a in alerted.values()}
     ]
     return compare(replayed, alerted, alert_from, judged)
+
+
+class Across:
+    """Severity rules with `across`, replayed as live scoring applied them: each report
+    (in the order they were scored) sees the candidate's signals of the earlier reports
+    about its country within the rules' window."""
+
+    def __init__(self, rules: list[SeverityRule]):
+        self.rules, self.span = rules, window(rules)
+        self.seen: dict[str, list[Recent]] = {}
+
+    def __call__(self, report: Report, assessment: Assessment) -> Assessment:
+        country = assessment.main.country
+        if self.span is None or not country or not assessment.signals:
+            return assessment
+        now = as_utc(report.scored_at) if report.scored_at else utcnow()
+        recent = [r for r in self.seen.get(country, []) if now - r.scored_at <= self.span]
+        raised = escalate(assessment, recent, self.rules, now)
+        signals = frozenset(s.name for s in assessment.signals)
+        recent.append(Recent(report.id, country, frozenset(assessment.main.towns), signals, now))
+        self.seen[country] = recent
+        return raised
 
 
 def _replayed(report: Report, assessment: Assessment) -> Replayed:
