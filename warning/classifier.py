@@ -139,9 +139,24 @@ def _vote(probability: float, sentence: int) -> SentenceVote:
     return SentenceVote(round(probability, 4), sentence if probability >= 0.5 else -1)
 
 
-def load_examples(folder: Path | None = None, extra: Sequence[ExtraExamples] = ()) -> Examples:
-    """The examples in `folder` (default: the shipped ones), and the items of `extra`
-    labelled sets, each judged only for the signals its set labels."""
+@dataclass(frozen=True, slots=True)
+class Reviewed:
+    """A sentence that carried `signal` in an alert a reviewer judged: a positive for that
+    signal (true positive) or a negative (false positive), and nothing for the others."""
+
+    text: str
+    signal: str
+    positive: bool
+
+
+def load_examples(
+    folder: Path | None = None,
+    extra: Sequence[ExtraExamples] = (),
+    reviewed: Sequence[Reviewed] = (),
+) -> Examples:
+    """The examples in `folder` (default: the shipped ones), the items of `extra` labelled
+    sets, each judged only for the signals its set labels, and `reviewed` sentences, each
+    judged for its one signal (a shipped positive stays one)."""
     folder = folder or SHIPPED
     files = sorted(folder.glob("*.txt"))
     if not any(_negative(f) for f in files):
@@ -163,6 +178,15 @@ def load_examples(folder: Path | None = None, extra: Sequence[ExtraExamples] = (
     judged = dict.fromkeys(by_text, frozenset(signals))
     for labelled_set in extra:
         _add_extra(labelled_set, signals, by_text, judged, digest)
+    for item in reviewed:
+        if item.signal not in signals or not item.text.strip():
+            continue
+        text = item.text.strip()
+        digest.update(f"{item.signal}\0{item.positive}\0{text}\0".encode())
+        labels = by_text.setdefault(text, set())
+        if item.positive:
+            labels.add(item.signal)
+        judged[text] = judged.get(text, frozenset()) | {item.signal}
     _check_counts(folder, signals, by_text)
     texts = tuple(by_text)
     return Examples(
@@ -254,11 +278,14 @@ def train(examples: Examples) -> SignalClassifier:
 
 
 def load_classifier(
-    folder: Path | None, cache: Path | None, extra: Sequence[ExtraExamples] = ()
+    folder: Path | None,
+    cache: Path | None,
+    extra: Sequence[ExtraExamples] = (),
+    reviewed: Sequence[Reviewed] = (),
 ) -> SignalClassifier:
-    """Train from `folder` (and `extra`), or reuse the model cached under `cache` for
-    identical examples."""
-    examples = load_examples(folder, extra)
+    """Train from `folder` (and `extra`, and `reviewed` sentences), or reuse the model
+    cached under `cache` for identical examples."""
+    examples = load_examples(folder, extra, reviewed)
     cache = cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "warning"
     cached = cache / f"classifier-{examples.digest[:24]}.pickle"
     if cached.is_file():

@@ -20,13 +20,40 @@ from warning.card import (
     write_card,
     write_thresholds,
 )
-from warning.classifier import SHIPPED, Examples, SignalQuality, cross_validate, load_examples
+from warning.classifier import (
+    SHIPPED,
+    Examples,
+    Reviewed,
+    SignalQuality,
+    cross_validate,
+    load_examples,
+)
 from warning.cli_eval import MapOption, SkipOption, TextOption, read_set
 from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
+from warning.config import Settings
 from warning.evaluation import reliability_bins
+from warning.feedback import reviewed_examples
 from warning.labelled import LabelledSet
 from warning.score import Assessment, Scorer
+from warning.store import Store
 from warning.yamlio import InputError
+
+
+def _quality_table(quality: list[SignalQuality]) -> Table:
+    table = Table("signal", "positives", "precision", "recall", "F1")
+    for q in quality:
+        table.add_row(
+            q.signal, str(q.positives), f"{q.precision:.3f}", f"{q.recall:.3f}", f"{q.f1:.3f}"
+        )
+    return table
+
+
+def _reviewed(settings: Settings) -> list[Reviewed]:
+    """Reviewed sentences from the store's verdicts; none without a store yet."""
+    url = settings.database.url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []
+    return reviewed_examples(Store(url), settings)
 
 
 def classifier_eval(
@@ -60,13 +87,16 @@ def classifier_eval(
         for path in tune or []
     ]
     quality = cross_validate(examples, folds)
-    table = Table("signal", "positives", "precision", "recall", "F1")
-    for q in quality:
-        table.add_row(
-            q.signal, str(q.positives), f"{q.precision:.3f}", f"{q.recall:.3f}", f"{q.f1:.3f}"
-        )
     out.print(f"{len(examples.texts)} examples, {folds}-fold cross-validation, threshold 0.5")
-    out.print(table)
+    out.print(_quality_table(quality))
+    reviewed = _reviewed(settings)
+    if reviewed:
+        with_them = load_examples(settings.classifier.path, settings.classifier.extra, reviewed)
+        out.print(
+            f"with {len(reviewed)} reviewed sentence(s) from verdicts (what `warning run` "
+            f"learns from): {len(with_them.texts)} examples"
+        )
+        out.print(_quality_table(cross_validate(with_them, folds)))
     if not sets:
         return
     card = _card_data(scorer_for(settings, thresholds=False), examples, quality, sets)

@@ -79,6 +79,9 @@ class ExtraExamples(Strict):
 
 class ClassifierSettings(PackSettings):
     weight: float = Field(0.55, ge=0, le=1)  # classifier alone fires a signal from p >= 0.91
+    # learn from the sentences of alerts reviewers judged (true positive: an example of its
+    # signal; false positive: a counter-example), retrained when a verdict is added
+    verdicts: bool = True
     cache: Path | None = None  # folder for trained models; default: beside the database
     extra: list[ExtraExamples] = []  # labelled sets learnt from besides `path`'s examples
 

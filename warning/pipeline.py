@@ -16,11 +16,12 @@ from functools import partial
 from sqlalchemy.exc import DataError
 
 from warning.card import load_thresholds
-from warning.classifier import SHIPPED, load_classifier
+from warning.classifier import SHIPPED, Reviewed, load_classifier
 from warning.config import Settings
 from warning.decide import AlertChange, AlertPolicy, escalate, plan_alert, window
 from warning.dedupe import fingerprint
 from warning.events import EventFinder
+from warning.feedback import reviewed_examples
 from warning.fetch import FetchError
 from warning.labels import AddedLabels
 from warning.models import Alert, Report, SourceState, utcnow
@@ -40,17 +41,24 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 
 
 def build_scorer(
-    settings: Settings, gazetteer: Gazetteer | None = None, thresholds: bool = True
+    settings: Settings,
+    gazetteer: Gazetteer | None = None,
+    thresholds: bool = True,
+    reviewed: Sequence[Reviewed] = (),
 ) -> Scorer:
-    """Load the rule pack and the classifier named in `settings` (or the shipped ones), with
-    the per-signal thresholds chosen for the classifier on tune, when there are some (and
-    `thresholds`: choosing them again needs none)."""
+    """Load the rule pack and the classifier named in `settings` (or the shipped ones; it
+    learns from `reviewed` sentences too), with the per-signal thresholds chosen for the
+    classifier on tune, when there are some (and `thresholds`: choosing them again needs
+    none)."""
     chosen = load_thresholds(settings.classifier.path or SHIPPED) if thresholds else None
     return Scorer(
         rules=load_pack(settings.rules.path),
         classifier=load_classifier(
-            settings.classifier.path, settings.classifier.cache, settings.classifier.extra
-        ),
+            settings.classifier.path,
+            settings.classifier.cache,
+            settings.classifier.extra,
+            reviewed,
+        ),  # fmt: skip
         gazetteer=gazetteer or Gazetteer(),
         threshold=settings.alerts.threshold,
         max_chars=settings.alerts.max_chars,
@@ -294,6 +302,8 @@ class Service:
 
 
 def build_service(settings: Settings) -> Service:
-    return Service(
-        settings, Store(settings.database.url), build_scorer(settings), Notifier(settings)
-    )
+    """The service for `settings`; its classifier learns from reviewers' verdicts too
+    (`classifier.verdicts`)."""
+    store = Store(settings.database.url)
+    scorer = build_scorer(settings, reviewed=reviewed_examples(store, settings))
+    return Service(settings, store, scorer, Notifier(settings))

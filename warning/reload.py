@@ -1,4 +1,5 @@
-"""Hot reload: notice edits to config.yaml, the rules or the classifier examples, and apply
+"""Hot reload: notice edits to config.yaml, the rules or the classifier examples (and new
+reviewers' verdicts, which the classifier learns from), and apply
 a valid change without a restart. An invalid change is rejected with its `file:line`
 messages and the last good configuration keeps running."""
 
@@ -11,17 +12,22 @@ from pathlib import Path
 
 from warning.classifier import SHIPPED as SHIPPED_EXAMPLES
 from warning.config import Settings, load_settings
+from warning.feedback import reviewed_examples, verdicts_stamp
 from warning.logs import use_redaction
 from warning.pipeline import Service, build_scorer
 from warning.rules.pack import SHIPPED as SHIPPED_RULES
 from warning.rules.pack import run_tests
+from warning.store import Store
 from warning.yamlio import InputError
 
 log = logging.getLogger(__name__)
 Fingerprint = dict[Path, bytes]
 
 
-def fingerprint(config: Path | None, settings: Settings) -> Fingerprint:
+VERDICTS = Path("<reviewers' verdicts>")  # not a file: the store's verdicts, by stamp
+
+
+def fingerprint(config: Path | None, settings: Settings, store: Store | None = None) -> Fingerprint:
     """The SHA-256 of every file a reload would read, by path.
 
     By content, not size and modification time: `cp -p` and `rsync -t` keep both while
@@ -32,6 +38,8 @@ def fingerprint(config: Path | None, settings: Settings) -> Fingerprint:
     files += sorted((settings.classifier.path or SHIPPED_EXAMPLES).glob("*.txt"))
     files += [extra.path for extra in settings.classifier.extra]
     seen: Fingerprint = {}
+    if store is not None and settings.classifier.verdicts:
+        seen[VERDICTS] = verdicts_stamp(store)
     for path in files:
         try:
             seen[path] = hashlib.sha256(path.read_bytes()).digest()
@@ -48,11 +56,11 @@ class Reloader:
 
     @classmethod
     def watching(cls, service: Service, config: Path | None) -> Reloader:
-        return cls(service, config, fingerprint(config, service.settings))
+        return cls(service, config, fingerprint(config, service.settings, service.store))
 
     def check(self) -> bool:
         """Reload if anything changed; True when a new configuration was applied."""
-        now = fingerprint(self.config, self.service.settings)
+        now = fingerprint(self.config, self.service.settings, self.service.store)
         if now == self.seen:
             return False
         changed = sorted(
@@ -62,7 +70,10 @@ class Reloader:
         self.seen = now
         try:
             settings = load_settings(self.config) if self.config else self.service.settings
-            scorer = build_scorer(settings, gazetteer=self.service.scorer.gazetteer)
+            reviewed = reviewed_examples(self.service.store, settings)
+            scorer = build_scorer(
+                settings, gazetteer=self.service.scorer.gazetteer, reviewed=reviewed
+            )
             failures = run_tests(scorer.rules)
             if failures:
                 raise InputError([*failures, f"{len(failures)} rule test(s) failed"])
@@ -87,7 +98,7 @@ class Reloader:
             _listed(after - before, before - after),
         )
         # the new settings may watch other folders
-        self.seen = fingerprint(self.config, settings)
+        self.seen = fingerprint(self.config, settings, self.service.store)
         return True
 
 

@@ -642,6 +642,16 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.exec(query))
 
+    def assessments_of(self, alert_ids: list[int]) -> list[tuple[int, str]]:
+        with Session(self.engine) as session:
+            query = select(Alert.id, Alert.assessment).where(Alert.id.in_(alert_ids))
+            return [(aid, text) for aid, text in session.exec(query)]
+
+    def verdicts_mark(self) -> tuple[int, int | None]:
+        """How many verdicts there are and the newest id: changes when one is added."""
+        with Session(self.engine) as session:
+            return tuple(session.exec(select(func.count(Verdict.id), func.max(Verdict.id))).one())
+
     def assessments(self) -> list[tuple[int, str]]:
         """(alert id, stored assessment JSON) of every alert that speaks for its event."""
         with Session(self.engine) as session:
