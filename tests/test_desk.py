@@ -358,3 +358,18 @@ def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) ->
         for name in ("log.png", "trends.png", "alert.png"):
             Path(shots).mkdir(parents=True, exist_ok=True)
             (Path(shots) / name).write_bytes((tmp_path / name).read_bytes())
+
+
+def test_a_report_link_is_a_link_only_when_it_is_http(desk: Desk) -> None:
+    """A feed's `javascript:` URL is shown as text, never as a link."""
+    report_id = desk.store.alert(1).report_id
+    with sqlite3.connect(desk.config.parent / "warning.db") as db:
+        db.execute("UPDATE report SET url = ? WHERE id = ?", ("javascript:alert(1)", report_id))
+    try:
+        with desk.client() as client:
+            assert sign_in(client, "viewer").status_code == 303
+            page = client.get("/alerts/1").text
+        assert 'href="javascript:' not in page and " · javascript:alert(1)</p>" in page
+    finally:
+        with sqlite3.connect(desk.config.parent / "warning.db") as db:
+            db.execute("UPDATE report SET url = '' WHERE id = ?", (report_id,))

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from warning.alertview import alert_json
 from warning.config import Settings
+from warning.escape import link_target
 from warning.levels import Severity
 from warning.models import Alert, Verdict, utcnow
 from warning.precision import FALSE, TRUE, below
@@ -115,6 +116,7 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
             request, "alert.html.j2", who, alert=alert, scored=scored, report=report,
             pieces=pieces(report.text if report else "", scored.get("signals", [])),
             cut=bool(report and len(report.text) > SHOWN_CHARS),
+            report_link=link_target(report.url) if report and report.url else None,
             labels=json.loads(alert.labels) if alert.labels else {},
             deliveries=await run_in_threadpool(store.alert_deliveries, alert_id),
             history=await run_in_threadpool(store.history, alert_id),
