@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,11 @@ from warning.backtest import Alerted, Replayed, compare
 from warning.cli import app
 from warning.config import load_settings
 from warning.levels import Severity
-from warning.models import Verdict
+from warning.models import Verdict, utcnow
 from warning.notify import Notifier
 from warning.pipeline import Service
 from warning.precision import FALSE, TRUE, Judged
+from warning.review import replay_period
 from warning.sources import Incoming
 from warning.store import Store
 
@@ -145,15 +147,12 @@ def test_backtest_refuses_a_broken_candidate_with_file_and_line(
     assert usage.exit_code == 2 and "give --rules PATH, --classifier PATH or both" in usage.output
 
 
-def test_the_pack_in_use_replayed_changes_nothing(tmp_path: Path, stored: tuple) -> None:
+def test_the_pack_in_use_replayed_changes_nothing(stored: tuple, scorer) -> None:  # noqa: ANN001
     """Escalation across reports is replayed as live scoring applied it: the same pack
-    gives the same alerts."""
-    config, service = stored
+    gives the same alerts (replayed in process with the service's own scorer)."""
+    _, service = stored
     service.intake("inbox", [Incoming(ref="seed", title="Syria", text=SEED.read_text())])
     service.score_pending()
-    result = CliRunner().invoke(
-        app,
-        ["backtest", "--rules", str(ROOT / "rules"), "--since", "1d", "--json", "-c", str(config)],
-    )
-    data = json.loads(result.output)
-    assert data["reports"] == 7 and data["changes"] == []
+    now = utcnow()
+    outcome = replay_period(service.store, scorer, Severity.low, now - timedelta(days=1), now)
+    assert outcome.reports == 7 and outcome.changes == []
