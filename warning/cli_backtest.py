@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,13 +15,10 @@ from rich.table import Table
 
 from warning.backtest import Outcome
 from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
-from warning.config import ClassifierSettings, PackSettings, Settings, parse_duration
 from warning.models import utcnow
-from warning.review import replay_period
+from warning.review import candidate_settings, replay_period
 from warning.store import Store
-from warning.times import parse_iso
-
-BATCH = 500
+from warning.times import moment_or_ago
 
 
 def backtest(
@@ -42,7 +39,7 @@ def backtest(
     start, end = _when(since, "--since"), _when(until, "--until") if until else utcnow()
     settings = settings_from(config, secrets=False)
     store = Store(settings.database.url)
-    scorer = scorer_for(_candidate(settings, rules, classifier))
+    scorer = scorer_for(candidate_settings(settings, rules, classifier))
     began = time.monotonic()
     outcome = replay_period(store, scorer, settings.alerts.min_severity, start, end, True)
     seconds = time.monotonic() - began
@@ -52,25 +49,11 @@ def backtest(
     _print(outcome, seconds, start, end)
 
 
-def _candidate(settings: Settings, rules: Path | None, classifier: Path | None) -> Settings:
-    update: dict[str, Any] = {}
-    if rules is not None:
-        update["rules"] = PackSettings(path=rules.resolve())
-    if classifier is not None:
-        update["classifier"] = ClassifierSettings(
-            **{**settings.classifier.model_dump(), "path": classifier.resolve(), "extra": []}
-        )
-    return settings.model_copy(update=update)
-
-
 def _when(text: str, option: str) -> datetime:
-    moment = parse_iso(text)
-    if moment is not None:
-        return moment
-    try:
-        return utcnow() - timedelta(seconds=parse_duration(text))
-    except ValueError:
+    moment = moment_or_ago(text, utcnow())
+    if moment is None:
         fail([f"{option}: not a date, time or duration: {text!r}"])
+    return moment
 
 
 def _json(outcome: Outcome, seconds: float) -> dict[str, Any]:

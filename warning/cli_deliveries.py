@@ -4,19 +4,19 @@ failing, what gave up, and sending again what gave up."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, settings_from
-from warning.config import Settings, parse_duration
+from warning.config import Settings
 from warning.models import Delivery, DeliveryStatus, utcnow
 from warning.notify import Notifier
 from warning.outbox import Outbox
 from warning.store import Store
-from warning.times import as_utc, parse_iso
+from warning.times import as_utc, moment_or_ago
 
 deliveries_app = typer.Typer(help="Every alert owed to a channel; send again what gave up.")
 WAITING = {DeliveryStatus.pending, DeliveryStatus.failed}  # those with a next attempt
@@ -100,13 +100,10 @@ def _check_retryable(store: Store, delivery_id: int) -> None:
 
 def _since(value: str) -> datetime:
     """An ISO date or time, or a duration meaning that long ago."""
-    moment = parse_iso(value)
-    if moment is not None:
-        return moment
-    try:
-        return utcnow() - timedelta(seconds=parse_duration(value))
-    except (ValueError, OverflowError):
+    moment = moment_or_ago(value, utcnow())
+    if moment is None:
         fail([f"--since: not a date, time or duration: {value!r} (e.g. 2025-01-31, 24h)"])
+    return moment
 
 
 def _outcome(delivery: Delivery, settings: Settings) -> str:

@@ -5,7 +5,6 @@ and signal counts."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from warning.classifier import Reviewed
@@ -22,7 +21,7 @@ def reviewed_examples(store: Store, settings: Settings) -> list[Reviewed]:
     latest = {(v.alert_id, v.signal): v.verdict for v in store.verdicts()}
     if not latest:
         return []
-    assessments = {aid: text for aid, text in store.assessments_of(sorted({a for a, _ in latest}))}
+    assessments = {aid: text for aid, text in store.assessments(sorted({a for a, _ in latest}))}
     found: dict[tuple[str, str], Reviewed] = {}
     for (alert_id, signal), verdict in sorted(latest.items()):
         scored = json.loads(assessments.get(alert_id, "{}"))
@@ -33,7 +32,7 @@ def reviewed_examples(store: Store, settings: Settings) -> list[Reviewed]:
 
 def verdicts_stamp(store: Store) -> bytes:
     """Changes whenever a verdict is added (the reloader retrains then)."""
-    return hashlib.sha256(repr(store.verdicts_mark()).encode()).digest()
+    return repr(store.verdicts_mark()).encode()
 
 
 def _sentences(scored: dict, signal: str) -> list[str]:

@@ -76,6 +76,11 @@ def group_key(options: Options, labels: Labels, route: Route) -> str:
     return f"{route.path}|" + "|".join(values)
 
 
+def acked_before_sent(by: str) -> str:
+    """Why a repeat or escalation was not sent: its alert was acknowledged first."""
+    return f"acknowledged by {by} before it was sent"
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """What updates compare of an alert before and after a report joined its event."""

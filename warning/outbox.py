@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from warning.config import Settings
 from warning.donoharm import public
-from warning.lifecycle import Kind, follow_ups
+from warning.lifecycle import Kind, acked_before_sent, follow_ups
 from warning.models import Delivery, DeliveryStatus, utcnow
 from warning.notify import Item, Notifier
 from warning.retry import next_attempt
@@ -128,8 +128,7 @@ class Outbox:
         if silence is not None:
             return None, self.store.record_silenced(delivery, silence)
         if alert.acked_at is not None and delivery.kind in (Kind.repeat, Kind.escalation):
-            why = f"acknowledged by {alert.acked_by} before it was sent"
-            return None, self.store.record_cancelled(delivery, why)
+            return None, self.store.record_cancelled(delivery, acked_before_sent(alert.acked_by))
         report = self.store.report(alert.report_id)
         if delivery.redact == "public":
             alert, report = public(alert, report)

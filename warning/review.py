@@ -10,12 +10,13 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
 
 from warning.backtest import Alerted, Outcome, Replayed, compare
-from warning.config import PackSettings, Settings
+from warning.config import ClassifierSettings, PackSettings, Settings
 from warning.decide import Recent, escalate, window
 from warning.levels import Severity
 from warning.models import Report, utcnow
@@ -44,6 +45,20 @@ MAX_DAYS = 90
 def rule_files(settings: Settings) -> list[str]:
     """The names of the configured pack's rule files."""
     return sorted(p.name for p in (settings.rules.path or SHIPPED).glob("*.yaml"))
+
+
+def candidate_settings(
+    settings: Settings, rules: Path | None, classifier: Path | None = None
+) -> Settings:
+    """`settings` with a candidate rules folder and/or classifier examples folder."""
+    update: dict[str, Any] = {}
+    if rules is not None:
+        update["rules"] = PackSettings(path=rules.resolve())
+    if classifier is not None:
+        update["classifier"] = ClassifierSettings(
+            **{**settings.classifier.model_dump(), "path": classifier.resolve(), "extra": []}
+        )
+    return settings.model_copy(update=update)
 
 
 @dataclass(frozen=True)
@@ -77,9 +92,8 @@ class Candidate:
             pack = Path(folder) / "rules"
             shutil.copytree(settings.rules.path or SHIPPED, pack)
             (pack / self.name).write_text(self.text, encoding="utf-8")
-            candidate = settings.model_copy(update={"rules": PackSettings(path=pack)})
             try:
-                scorer = build_scorer(candidate)
+                scorer = build_scorer(candidate_settings(settings, pack))
             except InputError as exc:  # its messages name the copy: name the file alone
                 raise InputError([m.replace(f"{pack}/", "") for m in exc.messages]) from None
         end = utcnow()

@@ -22,6 +22,20 @@ class ActiveSilence:
         return cls(silence_id, tuple(Matcher.parse(m) for m in json.loads(stored)))
 
 
+MAX_EVENT_DAYS = 30  # a silence made from a message link or an alert's page
+
+
+def event_matchers(event_id: int | None) -> list[str]:
+    """The matchers of a silence for one event (every alert carries its `event` label)."""
+    return [f'event="{event_id}"']
+
+
+def event_days(text: str) -> int | None:
+    """The days asked for an event's silence (1 to MAX_EVENT_DAYS), else None."""
+    text = text.strip()
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_EVENT_DAYS else None
+
+
 def silencing(silences: Iterable[ActiveSilence], labels: Labels) -> int | None:
     """The id of the first silence all of whose matchers hold for these labels."""
     return next((s.id for s in silences if all(m.holds(labels) for m in s.matchers)), None)

@@ -17,7 +17,7 @@ from warning.decide import AlertChange, AlertFacts, ChannelPast, Joining, Recent
 from warning.dedupe import canonical_url
 from warning.labels import read_labels
 from warning.levels import Severity
-from warning.lifecycle import FLUSHABLE, FollowUp, Kind, Sent, Snapshot
+from warning.lifecycle import FLUSHABLE, FollowUp, Kind, Sent, Snapshot, acked_before_sent
 from warning.migrate import upgrade
 from warning.models import (
     OWED,
@@ -481,7 +481,7 @@ class Store:
                 )
                 for delivery in owed:
                     delivery.status = DeliveryStatus.cancelled
-                    delivery.error = f"acknowledged by {by} before it was sent"
+                    delivery.error = acked_before_sent(by)
             session.add(AlertHistory(alert_id=alert_id, at=now, what="acked", by=by, detail=note))
             session.commit()
             return alert
@@ -642,20 +642,20 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.exec(query))
 
-    def assessments_of(self, alert_ids: list[int]) -> list[tuple[int, str]]:
-        with Session(self.engine) as session:
-            query = select(Alert.id, Alert.assessment).where(Alert.id.in_(alert_ids))
-            return [(aid, text) for aid, text in session.exec(query)]
-
     def verdicts_mark(self) -> tuple[int, int | None]:
         """How many verdicts there are and the newest id: changes when one is added."""
         with Session(self.engine) as session:
             return tuple(session.exec(select(func.count(Verdict.id), func.max(Verdict.id))).one())
 
-    def assessments(self) -> list[tuple[int, str]]:
-        """(alert id, stored assessment JSON) of every alert that speaks for its event."""
+    def assessments(self, alert_ids: list[int] | None = None) -> list[tuple[int, str]]:
+        """(alert id, stored assessment JSON) of these alerts, or of every alert that
+        speaks for its event."""
         with Session(self.engine) as session:
-            query = select(Alert.id, Alert.assessment).where(Alert.merged_into.is_(None))
+            query = select(Alert.id, Alert.assessment)
+            if alert_ids is None:
+                query = query.where(Alert.merged_into.is_(None))
+            else:
+                query = query.where(Alert.id.in_(alert_ids))
             return [(aid, text) for aid, text in session.exec(query)]
 
     def add_note(self, alert_id: int, by: str, note: str) -> None:

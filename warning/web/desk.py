@@ -28,9 +28,10 @@ from warning.levels import Severity
 from warning.models import Alert, Verdict, utcnow
 from warning.precision import FALSE, TRUE, below
 from warning.review import Candidate, precision_records, rule_files
+from warning.silences import MAX_EVENT_DAYS, event_days, event_matchers
 from warning.sourceview import source_rows
 from warning.store import AlertFilter, AlertRow, Store
-from warning.times import as_utc, parse_iso
+from warning.times import as_utc, moment_or_ago
 from warning.users import Role
 from warning.web.auth import (
     Refusal,
@@ -167,12 +168,12 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
     @app.post("/alerts/{alert_id}/silence")
     async def silence(request: Request, alert_id: int) -> Response:
         who, form, alert = await acting(request, alert_id)
-        days = form.get("days", "")
-        if alert.event_id is None or not days.isdigit() or not 1 <= int(days) <= 30:
-            raise Refusal(422, "Silence the alert's event for 1 to 30 days.")
-        ends = utcnow() + timedelta(days=int(days))
+        days = event_days(form.get("days", ""))
+        if alert.event_id is None or days is None:
+            raise Refusal(422, f"Silence the alert's event for 1 to {MAX_EVENT_DAYS} days.")
+        ends = utcnow() + timedelta(days=days)
         comment = form.get("comment", "").strip()[:500] or f"from the page of alert #{alert_id}"
-        matchers = [f'event="{alert.event_id}"']
+        matchers = event_matchers(alert.event_id)
         await run_in_threadpool(store.add_silence, matchers, ends, comment, who.user.name)
         return _back(alert_id)
 
@@ -275,14 +276,8 @@ def _filter(request: Request) -> AlertFilter:
 
 
 def _when(text: str) -> datetime | None:
-    """An ISO date or time, or a span back from now ("7d", "12h")."""
-    text = text.strip()
-    if not text:
-        return None
-    if text[:-1].isdigit() and text[-1:] in ("d", "h"):
-        hours = int(text[:-1]) * (24 if text.endswith("d") else 1)
-        return utcnow() - timedelta(hours=min(hours, 24 * 3650))
-    return parse_iso(text)
+    """An ISO date or time, or a span back from now ("7d", "12h"); None if neither."""
+    return moment_or_ago(text.strip(), utcnow()) if text.strip() else None
 
 
 def _page(request: Request) -> int:

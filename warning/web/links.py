@@ -16,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from warning.config import Settings
 from warning.models import Alert, utcnow
+from warning.silences import MAX_EVENT_DAYS, event_days, event_matchers
 from warning.store import Store
 from warning.tokens import BadToken, verify
 from warning.web.forms import FormTooLarge, read_form
 
 log = logging.getLogger(__name__)
-MAX_SILENCE_DAYS = 30
 PAGE = Markup(
     '<!doctype html><html lang="en"><head><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -72,7 +72,7 @@ def add_link_routes(
         alert = await run_in_threadpool(alert_of, token, "silence")
         form = _form(
             "Silence",
-            f'<label>For <input name="days" type="number" min="1" max="{MAX_SILENCE_DAYS}" '
+            f'<label>For <input name="days" type="number" min="1" max="{MAX_EVENT_DAYS}" '
             'value="3"> days</label><br>'
             '<label>Your name <input name="by" required maxlength="80"></label><br>'
             '<label>Why <input name="comment" maxlength="500"></label>',
@@ -84,14 +84,14 @@ def add_link_routes(
     async def silence(token: str, request: Request) -> HTMLResponse:
         alert = await run_in_threadpool(alert_of, token, "silence")
         form = await _read_form(request)
-        days = form.get("days", "3").strip()
-        if not days.isdigit() or not 1 <= int(days) <= MAX_SILENCE_DAYS:
+        days = event_days(form.get("days", "3"))
+        if days is None:
             return _page("Not silenced", Markup(
-                f"<p>Give a number of days from 1 to {MAX_SILENCE_DAYS}.</p>"
+                f"<p>Give a number of days from 1 to {MAX_EVENT_DAYS}.</p>"
             ), 422)  # fmt: skip
         by = form.get("by", "").strip()[:80] or "a message link"
-        ends = utcnow() + timedelta(days=int(days))
-        matchers = [f'event="{alert.event_id}"']
+        ends = utcnow() + timedelta(days=days)
+        matchers = event_matchers(alert.event_id)
         comment = form.get("comment", "")[:500] or f"from a message about alert #{alert.id}"
         made = await run_in_threadpool(store.add_silence, matchers, ends, comment, by)
         log.info("silence #%d of event %s by %s (message link)", made.id, alert.event_id, by)
