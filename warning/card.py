@@ -16,14 +16,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from warning.classifier import Examples, SignalQuality
 from warning.evaluation import ReliabilityBin, SignalFigures
 from warning.labelled import LabelledSet
 from warning.score import Assessment, combined
 from warning.yamlio import InputError, load_yaml
+
+if TYPE_CHECKING:  # not imported at run time: it loads scikit-learn
+    from warning.classifier import Examples, SignalQuality
 
 THRESHOLDS_FILE = "thresholds.yaml"
 CARD_FILE = "CARD.md"

@@ -29,6 +29,7 @@ from sklearn.pipeline import Pipeline
 from warning.config import ExtraExamples
 from warning.features import Projection, TextFeatures
 from warning.labelled import read_labelled
+from warning.votes import NO_VOTE, Factors, SentenceVote
 from warning.yamlio import InputError
 
 SHIPPED = (Path(__file__).parent / "packs" / "classifiers").resolve()  # follows the link
@@ -55,18 +56,6 @@ class Examples:
         if not self.judged:
             return np.ones((len(self.texts), len(self.signals)), dtype=bool)
         return np.array([[s in judged for s in self.signals] for judged in self.judged])
-
-
-@dataclass(frozen=True, slots=True)
-class SentenceVote:
-    probability: float
-    sentence: int  # index of the sentence the classifier was surest about
-
-
-NO_VOTE = SentenceVote(0.0, -1)  # nothing read: no probability, no sentence
-
-
-Factors = dict[int, dict[str, float]]  # sentence index -> signal -> factor
 
 
 class SignalClassifier:

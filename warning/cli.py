@@ -13,8 +13,6 @@ import typer
 if TYPE_CHECKING:
     from warning.pipeline import Service
 
-from warning.card import THRESHOLDS_FILE, load_thresholds
-from warning.classifier import SHIPPED, load_examples
 from warning.cli_alerts import ack, alerts_app
 from warning.cli_backtest import backtest
 from warning.cli_card import classifier_eval
@@ -183,6 +181,9 @@ def _service(settings: Settings) -> Service:
 @app.command()
 def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Validate the configuration, the rules and the classifier examples; run every rule test."""
+    from warning.card import THRESHOLDS_FILE, load_thresholds
+    from warning.classifier import SHIPPED, load_examples
+
     settings = settings_from(config)
     unreadable = channel_problems(config, settings)
     if unreadable:

@@ -16,7 +16,6 @@ from rich.table import Table
 from warning.backtest import Outcome
 from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
 from warning.models import utcnow
-from warning.review import candidate_settings, replay_period
 from warning.store import Store
 from warning.times import moment_or_ago
 
@@ -39,6 +38,8 @@ def backtest(
     start, end = _when(since, "--since"), _when(until, "--until") if until else utcnow()
     settings = settings_from(config, secrets=False)
     store = Store(settings.database.url)
+    from warning.review import candidate_settings, replay_period  # loads scikit-learn
+
     scorer = scorer_for(candidate_settings(settings, rules, classifier))
     began = time.monotonic()
     outcome = replay_period(store, scorer, settings.alerts.min_severity, start, end, True)

@@ -5,7 +5,7 @@ holdout items, and the classifier card and thresholds written beside the example
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -20,23 +20,17 @@ from warning.card import (
     write_card,
     write_thresholds,
 )
-from warning.classifier import (
-    SHIPPED,
-    Examples,
-    Reviewed,
-    SignalQuality,
-    cross_validate,
-    load_examples,
-)
 from warning.cli_eval import MapOption, SkipOption, TextOption, read_set
 from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
 from warning.config import Settings
 from warning.evaluation import reliability_bins
-from warning.feedback import reviewed_examples
 from warning.labelled import LabelledSet
 from warning.score import Assessment, Scorer
 from warning.store import Store
 from warning.yamlio import InputError
+
+if TYPE_CHECKING:  # imported where used: scikit-learn would slow every other command
+    from warning.classifier import Examples, Reviewed, SignalQuality
 
 
 def _quality_table(quality: list[SignalQuality]) -> Table:
@@ -50,6 +44,8 @@ def _quality_table(quality: list[SignalQuality]) -> Table:
 
 def _reviewed(settings: Settings) -> list[Reviewed]:
     """Reviewed sentences from the store's verdicts; none without a store yet."""
+    from warning.feedback import reviewed_examples
+
     url = settings.database.url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return []
@@ -74,6 +70,8 @@ def classifier_eval(
 ) -> None:
     """Cross-validated precision, recall and F1 per signal; with --tune, thresholds and the
     classifier card."""
+    from warning.classifier import SHIPPED, cross_validate, load_examples
+
     settings = settings_from(config, secrets=False)
     try:
         examples = load_examples(settings.classifier.path, settings.classifier.extra)

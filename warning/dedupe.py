@@ -11,11 +11,14 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import LeanMinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -177,6 +180,8 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
 
 
 def _lean(fp: Fingerprint) -> LeanMinHash:
+    from datasketch import LeanMinHash  # imported where used: it loads SciPy (0.5 s)
+
     return LeanMinHash(seed=SEED, hashvalues=fp.values, scheme=SCHEME)
 
 
@@ -188,6 +193,8 @@ class NearDuplicates:
     def __init__(self, threshold: float = 0.5) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+        from datasketch import MinHashLSH
+
         self.threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._fingerprints: dict[int, Fingerprint] = {}

@@ -27,7 +27,7 @@ from warning.labels import AddedLabels
 from warning.models import Alert, Report, SourceState, utcnow
 from warning.notify import Notifier
 from warning.outbox import Outbox
-from warning.places import Gazetteer
+from warning.places import Gazetteer, shipped_gazetteer
 from warning.rules.pack import load_pack
 from warning.score import Assessment, Scorer
 from warning.sources import SOURCES, Incoming, Memo, Poll, Source, Stored
@@ -59,7 +59,7 @@ def build_scorer(
             settings.classifier.extra,
             reviewed,
         ),  # fmt: skip
-        gazetteer=gazetteer or Gazetteer(),
+        gazetteer=gazetteer or shipped_gazetteer(),
         threshold=settings.alerts.threshold,
         max_chars=settings.alerts.max_chars,
         classifier_weight=settings.classifier.weight,

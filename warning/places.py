@@ -147,6 +147,14 @@ class Gazetteer:
         return 1 if _key(words[i : i + 1]) in self.names else 0
 
 
+@lru_cache(maxsize=1)
+def shipped_gazetteer() -> Gazetteer:
+    """The gazetteer of the shipped place names, built once per process and shared (it is
+    read-only): every scorer a process builds (a reload, a backtest, a candidate pack on the
+    review desk) would otherwise spend a second and a half building the same one."""
+    return Gazetteer()
+
+
 def _has_arabic(text: str) -> bool:
     """Any letter of the Arabic block (U+0600-U+06FF): its UTF-8 lead bytes are D8-DB."""
     data = text.encode("utf-8", "surrogatepass")

@@ -20,7 +20,6 @@ from warning.config import ClassifierSettings, PackSettings, Settings
 from warning.decide import Recent, escalate, window
 from warning.levels import Severity
 from warning.models import Report, utcnow
-from warning.pipeline import build_scorer
 from warning.precision import Judged, RuleRecord, rule_precision
 from warning.rules.model import SeverityRule
 from warning.rules.pack import SHIPPED
@@ -88,6 +87,8 @@ class Candidate:
 
     def replay(self, settings: Settings, store: Store) -> Outcome:
         """The backtest of this candidate (a rule file error: InputError naming its line)."""
+        from warning.pipeline import build_scorer  # loads scikit-learn: not for every command
+
         with tempfile.TemporaryDirectory(prefix="warning-backtest-") as folder:
             pack = Path(folder) / "rules"
             shutil.copytree(settings.rules.path or SHIPPED, pack)

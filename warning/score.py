@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from warning.classifier import NO_VOTE, Factors, SentenceVote, SignalClassifier
 from warning.language import detect_many
 from warning.levels import Severity
 from warning.places import Gazetteer, MainPlace, Place, main_place
@@ -28,6 +27,10 @@ from warning.rules.matcher import (
 )
 from warning.rules.pack import RulePack
 from warning.text import Sentence, Tokens, split_sentences, tokenize
+from warning.votes import NO_VOTE, Factors, SentenceVote
+
+if TYPE_CHECKING:
+    from warning.classifier import SignalClassifier
 
 # The classifier and py3langid read up to this much text of several reports at once: as
 # much as one report at the default max_chars, whose reading bounds the memory anyway. Five

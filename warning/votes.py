@@ -1,0 +1,19 @@
+"""What the signal classifier says about one report, as the scorer reads it: kept apart from
+warning/classifier.py so that reading scores (the store, the CLI, the daemon's sender) does
+not import scikit-learn, which costs about two seconds at every start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceVote:
+    probability: float
+    sentence: int  # index of the sentence the classifier was surest about
+
+
+NO_VOTE = SentenceVote(0.0, -1)  # nothing read: no probability, no sentence
+
+
+Factors = dict[int, dict[str, float]]  # sentence index -> signal -> factor
