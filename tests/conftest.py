@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import socket
@@ -30,11 +31,27 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One classifier cache for the whole run, so the model is trained once."""
-    path = tmp_path_factory.mktemp("cache")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """One classifier cache for the whole run, shared by pytest-xdist's workers (the models
+    in it are written atomically, named by what they were trained on)."""
+    root = tmp_path_factory.getbasetemp()
+    path = (root if worker_id == "master" else root.parent) / "cache"
+    path.mkdir(exist_ok=True)
     os.environ["XDG_CACHE_HOME"] = str(path)
     return path
+
+
+def trimmed_examples(folder: Path, keep: int = 60) -> Path:
+    """The shipped classifier examples, each file cut to its first `keep` lines, with no
+    thresholds or card: for tests of how the classifier is trained, cached and evaluated,
+    not how well (the whole set takes a minute to cross-validate on a busy machine)."""
+    from warning.classifier import SHIPPED
+
+    folder.mkdir()
+    for source in SHIPPED.glob("*.txt"):
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / source.name).write_text("".join(lines[:keep]), encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +59,9 @@ def scorer(cache_dir: Path):  # noqa: ANN201
     from warning.config import Settings
     from warning.pipeline import build_scorer
 
-    return build_scorer(Settings())
+    with (cache_dir / "scorer.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker trains the shipped model, the rest load it
+        return build_scorer(Settings())
 
 
 @dataclass
@@ -130,6 +149,20 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> Result
         stdin=subprocess.DEVNULL,
     )
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def invoke(*args: str, env: dict | None = None) -> Result:
+    """Run a `warning` command in this process (no interpreter start, and the scorer's
+    gazetteer and classifier are loaded once per worker): for tests where the process is
+    not the point. Its log goes to the returned stderr."""
+    from typer.testing import CliRunner
+
+    from warning.cli import app
+
+    done = CliRunner().invoke(app, list(args), env=env)
+    if done.exception is not None and not isinstance(done.exception, SystemExit):
+        raise done.exception
+    return Result(done.exit_code, done.stdout, done.stderr)
 
 
 def start_daemon(config: Path, env: dict | None = None, stdout: int = subprocess.PIPE):  # noqa: ANN201

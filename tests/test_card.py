@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import REPO
+from tests.conftest import REPO, trimmed_examples
 from warning.card import (
     GRID,
     Scored,
@@ -115,8 +115,7 @@ def _labelled(path: Path, count: int) -> Path:
 
 
 def test_eval_chooses_thresholds_on_tune_and_writes_the_card(tmp_path: Path) -> None:
-    folder = tmp_path / "examples"
-    shutil.copytree(SHIPPED, folder, ignore=shutil.ignore_patterns("CARD.md", "thresholds.yaml"))
+    folder = trimmed_examples(tmp_path / "examples")
     config = tmp_path / "config.yaml"
     config.write_text(f"classifier: {{path: {folder}, cache: {tmp_path / 'cache'}}}\n")
     labelled = _labelled(tmp_path / "set.jsonl", 40)
@@ -189,8 +188,7 @@ def test_check_says_when_the_thresholds_were_chosen_for_other_examples(tmp_path:
 def test_eval_reads_a_csv_tune_set_with_map_skip_and_text(tmp_path: Path) -> None:
     """A CSV labelled history (an NGO's own) sets thresholds as a JSONL set does: --map
     names the 0/1 column, --text the text column, --skip the rows left out."""
-    folder = tmp_path / "examples"
-    shutil.copytree(SHIPPED, folder, ignore=shutil.ignore_patterns("CARD.md", "thresholds.yaml"))
+    folder = trimmed_examples(tmp_path / "examples")
     config = tmp_path / "config.yaml"
     config.write_text(f"classifier: {{path: {folder}, cache: {tmp_path / 'cache'}}}\n")
     jsonl = [json.loads(line) for line in _labelled(tmp_path / "set.jsonl", 40).open()]

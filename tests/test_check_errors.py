@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, REPO, run_cli
+from tests.conftest import DATA, REPO, invoke
 
 CASES = sorted(p for p in (DATA / "bad" / "check").iterdir() if p.is_dir())
 
@@ -19,20 +19,20 @@ def test_bad_input_names_file_and_line(case: Path, tmp_path: Path) -> None:
     else:
         config = tmp_path / "config.yaml"
         config.write_text(f"rules: {{path: {case}}}\n")
-    result = run_cli("check", "--config", str(config))
+    result = invoke("check", "--config", str(config))
     expected = (case / "expected.txt").read_text().replace("{dir}", str(case))
     assert result.code != 0
     assert result.stderr == expected
 
 
 def test_shipped_configuration_rules_and_tests_pass() -> None:
-    result = run_cli("check", "--config", str(REPO / "config.yaml"))
+    result = invoke("check", "--config", str(REPO / "config.yaml"))
     assert result.code == 0, result.stderr
     assert "rule tests passed" in result.stdout
 
 
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
-    result = run_cli("check", "--config", str(tmp_path / "nope.yaml"))
+    result = invoke("check", "--config", str(tmp_path / "nope.yaml"))
     assert result.code != 0
     assert "nope.yaml: no such config file" in result.stderr
 

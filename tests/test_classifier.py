@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from typer.testing import CliRunner
 
-from tests.conftest import REPO, run_cli
-from warning.classifier import SHIPPED, build_pipeline, load_classifier, load_examples, train
+from tests.conftest import REPO, invoke, trimmed_examples
+from warning.classifier import build_pipeline, load_classifier, load_examples, train
+from warning.cli import app
 
 
 def test_shipped_examples_meet_the_minimum() -> None:
@@ -30,8 +31,8 @@ def test_shipped_examples_meet_the_minimum() -> None:
     assert negatives >= 150
 
 
-def test_fast_scoring_equals_predict_proba() -> None:
-    examples = load_examples()
+def test_fast_scoring_equals_predict_proba(tmp_path: Path) -> None:
+    examples = load_examples(trimmed_examples(tmp_path / "examples"))
     sentences = ["Thousands fled the shelling.", "The match ended 2-1.", "Phone lines were cut."]
     # every text judged for every signal: the one-vs-rest pipeline's numbers
     everything = replace(examples, judged=())  # as shipped (masks come with `extra` sets)
@@ -42,8 +43,7 @@ def test_fast_scoring_equals_predict_proba() -> None:
 
 
 def test_cache_is_keyed_by_content(tmp_path: Path) -> None:
-    folder = tmp_path / "examples"
-    shutil.copytree(SHIPPED, folder)
+    folder = trimmed_examples(tmp_path / "examples")
     cache = tmp_path / "cache"
     first = load_classifier(folder, cache)
     assert len(list(cache.glob("classifier-*.pickle"))) == 1
@@ -61,8 +61,9 @@ def test_no_pickles_in_the_repository() -> None:
 
 
 def test_eval_prints_precision_recall_f1_per_signal() -> None:
-    result = run_cli("classifier", "eval", "--folds", "3")  # 3 folds: the figures, in half the time
-    assert result.code == 0, result.stderr
+    # in process (the command is not what is slow); 3 folds: the figures, in half the time
+    result = CliRunner().invoke(app, ["classifier", "eval", "--folds", "3"])
+    assert result.exit_code == 0, result.output
     for signal in (
         "displacement",
         "siege",
@@ -70,7 +71,7 @@ def test_eval_prints_precision_recall_f1_per_signal() -> None:
         "mass_atrocity_risk",
         "armed_escalation",
     ):
-        row = next(line for line in result.stdout.splitlines() if signal in line)
+        row = next(line for line in result.output.splitlines() if signal in line)
         f1 = float(row.split("│")[-2])
         assert f1 >= 0.6, row
 
@@ -130,5 +131,5 @@ def test_extra_sets_come_from_the_config(tmp_path: Path) -> None:
     assert extra.path == (tmp_path / "data" / "h.csv").resolve()
     assert extra.skip == {"related": "2"}
     config.write_text("classifier:\n  extra:\n    - {path: h.csv, mapp: {}}\n")
-    result = run_cli("check", "--config", str(config))
+    result = invoke("check", "--config", str(config))
     assert result.code == 2 and "config.yaml:3:" in result.stderr and "mapp" in result.stderr

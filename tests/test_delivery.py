@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.conftest import SEED, free_port, run_cli, start_daemon, write_config
+from tests.conftest import SEED, free_port, invoke, start_daemon, write_config
 
 
 def _channels(email_url: str, hook_url: str) -> dict[str, dict]:
@@ -23,7 +23,7 @@ def _channels(email_url: str, hook_url: str) -> dict[str, dict]:
 
 
 def _alerts(config: Path, env: dict | None = None) -> list[dict]:
-    result = run_cli("alerts", "--json", "--config", str(config), env=env)
+    result = invoke("alerts", "--json", "--config", str(config), env=env)
     assert result.code == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -39,7 +39,7 @@ def test_seed_alert_is_emailed_and_posted_once(tmp_path: Path, smtp_server, http
     config = write_config(tmp_path, _channels(smtp_server.url(), http_server.mattermost_url()))
     (tmp_path / "inbox" / "seed.txt").write_bytes(SEED.read_bytes())
 
-    first = run_cli("run", "--once", "--config", str(config))
+    first = invoke("run", "--once", "--config", str(config))
     assert first.code == 0, first.stderr
     assert "1 alert(s), 2 delivery(ies) sent, 0 failed" in first.stdout
 
@@ -68,7 +68,7 @@ def test_seed_alert_is_emailed_and_posted_once(tmp_path: Path, smtp_server, http
     assert "CRITICAL" in payload["text"] and "> " in payload["text"]
     assert "raising fears of possible" in payload["text"]
 
-    second = run_cli("run", "--once", "--config", str(config))
+    second = invoke("run", "--once", "--config", str(config))
     assert second.code == 0, second.stderr
     assert "0 new report(s), 0 alert(s), 0 delivery(ies) sent" in second.stdout
     assert len(smtp_server.mailbox.messages) == 1 and len(http_server.posts) == 1
@@ -88,7 +88,7 @@ def test_alert_below_every_channel_minimum_is_logged_not_sent(
         / "01_myanmar_thailand_border_sitrep.txt"
     )
     (tmp_path / "inbox" / "sitrep.txt").write_bytes(sitrep.read_bytes())
-    result = run_cli("run", "--once", "--config", str(config))
+    result = invoke("run", "--once", "--config", str(config))
     assert result.code == 0, result.stderr
     alerts = _alerts(config)
     assert len(alerts) == 1 and alerts[0]["severity"] == "medium"  # in the log, below both channels
@@ -149,6 +149,6 @@ def test_dead_smtp_is_recorded_others_still_delivered_daemon_keeps_running(
     assert secret not in out + err
     alerts = _alerts(config, env={"SMTP_PASSWORD": secret})
     assert len(alerts) == 1 and alerts[0]["severity"] == "critical"
-    listing = run_cli("alerts", "--config", str(config), env={"SMTP_PASSWORD": secret})
+    listing = invoke("alerts", "--config", str(config), env={"SMTP_PASSWORD": secret})
     assert secret not in json.dumps(alerts) + listing.stdout + listing.stderr
     assert secret not in (tmp_path / "warning.db").read_bytes().decode("utf-8", "replace")

@@ -18,7 +18,7 @@ from tests.conftest import (
     Page,
     Site,
     free_port,
-    run_cli,
+    invoke,
     start_daemon,
     write_config,
 )
@@ -71,10 +71,10 @@ def test_seed_from_three_outlets_is_one_event_and_one_alert(
     ]
     chat = {"url": http_server.mattermost_url(), "min_severity": "high"}
     config = write_config(tmp_path, channels={"duty-chat": chat}, sources=sources)
-    result = run_cli("run", "--once", "--config", str(config))
+    result = invoke("run", "--once", "--config", str(config))
     assert result.code == 0, result.stderr
     assert "3 new report(s), 1 alert(s)" in result.stdout
-    alerts = json.loads(run_cli("alerts", "--json", "--config", str(config)).stdout)
+    alerts = json.loads(invoke("alerts", "--json", "--config", str(config)).stdout)
     assert len(alerts) == 1
     alert = alerts[0]
     assert (alert["reports"], alert["sources"]) == (3, 2)
@@ -83,7 +83,7 @@ def test_seed_from_three_outlets_is_one_event_and_one_alert(
     assert len(http_server.posts) == 1  # updated, not sent again
     assert "alert updated" in result.stderr
 
-    again = run_cli("run", "--once", "--config", str(config))
+    again = invoke("run", "--once", "--config", str(config))
     assert "0 new report(s), 0 alert(s)" in again.stdout
     assert len(http_server.posts) == 1
 
@@ -117,7 +117,7 @@ def test_posted_reports_reach_the_running_daemon_and_become_alerts(tmp_path: Pat
         report_id = answer.json()["reports"][0]["id"]
         while not (
             alerts := json.loads(
-                run_cli("alerts", "--json", "--config", str(config), env=env).stdout
+                invoke("alerts", "--json", "--config", str(config), env=env).stdout
             )
         ):
             assert time.monotonic() < deadline, "no alert for the posted report"

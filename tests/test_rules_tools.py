@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import invoke
 
 SEVERITY = "severity:\n  - when: {count: 1}\n    level: low\n    why: one\n"
 
@@ -18,7 +18,7 @@ def write_pack(folder: Path, siege: str, **others: str) -> None:
 
 
 def test_rules_test_passes_on_the_shipped_pack() -> None:
-    result = run_cli("rules", "test")
+    result = invoke("rules", "test")
     assert result.code == 0, result.stderr
     assert "rule tests passed" in result.stdout
 
@@ -29,7 +29,7 @@ def test_rules_test_failure_names_rule_and_text(tmp_path: Path) -> None:
         "signal: siege\ndescription: d\nrules:\n  - id: siege.r\n    description: d\n"
         "    any: [besieged]\n    tests:\n      match: [the town is encircled]\n",
     )
-    result = run_cli("rules", "test", str(tmp_path))
+    result = invoke("rules", "test", str(tmp_path))
     assert result.code == 1
     assert (
         f"{tmp_path / 'siege.yaml'}:8:15: rule siege.r did not match: 'the town is encircled'"
@@ -42,7 +42,7 @@ def test_explain_shows_spans_context_and_scores() -> None:
         "The governor denied that the town of 20,000 people was besieged. "
         "Communications have been cut, raising fears of massacres."
     )
-    result = run_cli("rules", "explain", text)
+    result = invoke("rules", "explain", text)
     assert result.code == 0, result.stderr
     assert "siege.population-besieged (siege, weight 0.8)  x0.2 by context.denial" in result.stdout
     assert "'20,000' [37:43]" in result.stdout
@@ -57,7 +57,7 @@ def test_explain_shows_cancelled_hits(tmp_path: Path) -> None:
         "Thousands gathered for the 30th anniversary of the massacre, "
         "fearing it could happen again."
     )
-    result = run_cli("rules", "explain", str(path))
+    result = invoke("rules", "explain", str(path))
     assert result.code == 0, result.stderr
     assert "mass_atrocity_risk.fears-of-massacre" in result.stdout
     assert "cancelled by none: anniversary" in result.stdout
@@ -75,7 +75,7 @@ def test_lint_finds_dead_and_cancelled_terms(tmp_path: Path) -> None:
         context="context:\n  - id: context.fiction\n    description: d\n    any: [film siege]\n"
         "    tests:\n      match: [a film siege]\n",
     )
-    result = run_cli("rules", "lint", str(tmp_path))
+    result = invoke("rules", "lint", str(tmp_path))
     assert result.code == 1
     assert "siege.dead: can never fire" in result.stdout
     assert (
@@ -85,6 +85,6 @@ def test_lint_finds_dead_and_cancelled_terms(tmp_path: Path) -> None:
 
 def test_explain_takes_long_text_on_the_command_line() -> None:
     text = "Communications have been cut in the province. " * 20
-    result = run_cli("rules", "explain", text)
+    result = invoke("rules", "explain", text)
     assert result.code == 0, result.stderr
     assert "comms_blackout.networks-cut" in result.stdout

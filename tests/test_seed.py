@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import SEED, run_cli
+from tests.conftest import SEED, invoke
 
 BOILERPLATE = (
     "share this article",
@@ -68,7 +68,7 @@ def test_places_name_syria_aleppo_and_tal_rifaat(seed_result) -> None:  # noqa: 
 
 
 def test_score_json_contract() -> None:
-    result = run_cli("score", "--json", str(SEED))
+    result = invoke("score", "--json", str(SEED))
     assert result.code == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["severity"] == "critical"
@@ -85,7 +85,7 @@ def test_score_json_contract() -> None:
 
 
 def test_score_human_output_explains() -> None:
-    result = run_cli("score", str(SEED))
+    result = invoke("score", str(SEED))
     assert result.code == 0, result.stderr
     assert "CRITICAL" in result.stdout
     assert "siege.population-besieged" in result.stdout

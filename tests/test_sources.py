@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED, Page, Site, run_cli, start_daemon, write_config
+from tests.conftest import SEED, Page, Site, invoke, start_daemon, write_config
 from warning.config import load_settings
 from warning.pipeline import build_service
 
@@ -45,7 +45,7 @@ def feed_config(tmp_path: Path, sources: list[dict]) -> Path:
 
 
 def sources_json(config: Path) -> dict[str, dict]:
-    result = run_cli("sources", "--json", "--config", str(config))
+    result = invoke("sources", "--json", "--config", str(config))
     assert result.code == 0, result.stderr
     return {source["name"]: source for source in json.loads(result.stdout)}
 
@@ -70,16 +70,16 @@ def test_rss_end_to_end_with_full_text_and_conditional_get(tmp_path: Path, site:
         headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'},
     )
     config = feed_config(tmp_path, [{"name": "news", "kind": "rss", "url": site.url("/feed")}])
-    first = run_cli("run", "--once", "--config", str(config))
+    first = invoke("run", "--once", "--config", str(config))
     assert first.code == 0, first.stderr
     assert "2 new report(s), 1 alert(s)" in first.stdout
-    alerts = json.loads(run_cli("alerts", "--json", "--config", str(config)).stdout)
+    alerts = json.loads(invoke("alerts", "--json", "--config", str(config)).stdout)
     assert [(a["severity"], a["assessment"]["country"]) for a in alerts] == [("critical", "SY")]
     assert alerts[0]["url"] == site.url("/article")
     quotes = [h["quote"] for s in alerts[0]["assessment"]["signals"] for h in s["hits"]]
     assert not any("Privacy policy" in q or "Home World" in q for q in quotes)
     # second poll: the feed answers 304 to our ETag; nothing new, nothing fetched again
-    second = run_cli("run", "--once", "--config", str(config))
+    second = invoke("run", "--once", "--config", str(config))
     assert "0 new report(s), 0 alert(s)" in second.stdout
     feed_requests = [r for r in site.requests if r[1] == "/feed"]
     assert feed_requests[-1][2].get("If-None-Match") == '"v1"'
@@ -139,13 +139,11 @@ def test_a_broken_feed_beside_a_good_one(
             {"name": "good", "kind": "rss", "url": site.url("/good")},
         ],
     )
-    result = run_cli("run", "--once", "--config", str(config))
+    result = invoke("run", "--once", "--config", str(config))
     assert result.code == 0, result.stderr
     assert "1 new report(s)" in result.stdout
-    health = {
-        s["name"]: s
-        for s in json.loads(run_cli("sources", "--json", "--config", str(config)).stdout)
-    }
+    listed = invoke("sources", "--json", "--config", str(config)).stdout
+    health = {s["name"]: s for s in json.loads(listed)}
     assert reason in health["broken"]["last_error"]
     assert health["broken"]["last_success"] is None and health["broken"]["failures"] == 1
     assert health["broken"]["next_run"] is not None  # backing off
@@ -276,7 +274,7 @@ def test_a_poll_killed_half_way_loses_and_repeats_nothing(tmp_path: Path, site: 
     finally:
         daemon.send_signal(signal.SIGKILL)  # no clean shutdown: half-way through the feed
         daemon.communicate(timeout=10)
-    result = run_cli("run", "--once", "--config", str(config))
+    result = invoke("run", "--once", "--config", str(config))
     assert result.code == 0, result.stderr
     with sqlite3.connect(tmp_path / "warning.db") as db:
         refs = [ref for (ref,) in db.execute("SELECT ref FROM report WHERE source = 'news'")]
