@@ -88,3 +88,10 @@ def test_a_rewritten_copy_adds_no_source_and_an_independent_report_does(
         service.score_pending()
     (row,) = service.store.alert_log()
     assert (row.alert.reports, row.alert.sources) == (4, 2)  # the wire and the own report
+    listed = service.store.event_report_list(row.alert.event_id, 10)  # the alert page's list
+    assert [(r.outlet, r.retold) for r in reversed(listed)] == [
+        ("Sahel Wire", False),
+        ("Mopti Courier", True),
+        ("Radio Niger", True),
+        ("Bandiagara FM", False),
+    ]

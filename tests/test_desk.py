@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from tests.conftest import free_port, write_config
 from warning.cli import app
 from warning.config import load_settings
+from warning.liveness import STALE, Heartbeat
 from warning.notify import Notifier
 from warning.pipeline import Service
 from warning.store import Store
@@ -115,6 +116,32 @@ def test_every_page_needs_a_session_but_login_and_healthz(desk: Desk) -> None:
         assert client.get("/login").status_code == 200
 
 
+def test_healthz_says_when_the_scheduler_stalls(desk: Desk) -> None:
+    """Inside `warning run` the app reads the scheduler's heartbeat (warning/liveness.py):
+    no beat yet or none for STALE seconds is a 503 that says which."""
+    now = [1000.0]
+    heartbeat = Heartbeat(clock=lambda: now[0])
+    settings = load_settings(desk.config)
+    web = settings.web.model_copy(update={"port": free_port()})
+    server = WebServer(create_app(settings, lambda *_: [], desk.store, heartbeat), web)
+    server.start()
+    try:
+        url = f"{server.url}/healthz"
+        starting = httpx.get(url)
+        assert starting.status_code == 503 and starting.json()["scheduler"] == "starting"
+        heartbeat.beat()
+        now[0] += STALE
+        alive = httpx.get(url)
+        assert alive.status_code == 200 and alive.json()["scheduler"] == "alive"
+        assert alive.json()["scheduler_beat_age_s"] == STALE
+        now[0] += 1
+        stalled = httpx.get(url)
+        assert stalled.status_code == 503 and stalled.json()["scheduler"] == "stalled"
+        assert stalled.json()["database"] == "ok"
+    finally:
+        server.stop()
+
+
 def test_sign_in_needs_the_form_token_and_slows_down_after_five_failures(desk: Desk) -> None:
     with desk.client() as client:
         client.get("/login")
@@ -162,6 +189,14 @@ def test_the_log_filters_exports_and_one_alert(desk: Desk) -> None:
         assert page.status_code == 200
         assert '<mark class="s-mass_atrocity_risk" title="mass_atrocity_risk.' in page.text
         assert "Acknowledge</button>" not in page.text  # a viewer reads only
+        reports = " ".join(page.text.split("<h2>The event's reports</h2>", 1)[1].split())
+        report = desk.store.report(darfur["report_id"])
+        at = (report.published_at or report.received_at).strftime("%Y-%m-%d %H:%M")
+        assert f"<td>{report.id}</td><td>not named</td><td>{at}</td>" in reports
+        assert reports.count("<td>independent</td>") == 1  # one report, its event's first
+        judged = client.get("/", params={"verdict": "unjudged", "state": "new"}).text
+        assert "3 alert(s)" in judged and '<option value="unjudged" selected>' in judged
+        assert "0 alert(s)" in client.get("/", params={"state": "resolved"}).text  # all fresh
         refused = client.post(f"/alerts/{darfur['id']}/ack", data={"csrf_token": csrf_of(log.text)})
         assert refused.status_code == 403 and desk.store.alert(darfur["id"]).acked_at is None
         assert client.get("/alerts/999").status_code == 404
@@ -292,6 +327,39 @@ def test_backtest_page_replays_a_pasted_rule_file(desk: Desk) -> None:
             "csrf_token": token, "name": "../x.yaml", "days": "30", "text": lowered,
         })  # fmt: skip
         assert "file name: lower-case letters" in bad_name.text
+
+
+def test_backtest_page_takes_an_uploaded_rule_file_of_any_size(desk: Desk) -> None:
+    """An uploaded file (multipart) replaces the file of its own name; the shipped pack's
+    largest file (125 KB) goes through, pasted or uploaded; a file that is not UTF-8 is
+    refused with the byte that is not."""
+    rules = Path(__file__).parent.parent / "rules"
+    severity = (rules / "severity.yaml").read_text()
+    lowered = severity.replace(
+        "    level: medium\n    why: two signals in one report", "    level: none\n    why: two"
+    ).replace("    level: low\n    why: one signal", "    level: none\n    why: one")
+    largest = max(rules.glob("*.yaml"), key=lambda p: p.stat().st_size)
+    with desk.client() as client:
+        assert sign_in(client, "amina").status_code == 303
+        token = csrf_of(client.get("/backtest").text)
+        fields = {"csrf_token": token, "name": "", "days": "30", "text": ""}
+        upload = {"file": ("severity.yaml", lowered.encode(), "text/yaml")}
+        ran = client.post("/backtest", data=fields, files=upload)
+        assert ran.status_code == 200, ran.text
+        assert "6 report(s) scored again. Alerts: 0 added, 1 removed" in ran.text
+        upload = {"file": ("any.yaml", largest.read_bytes(), "text/yaml")}
+        same = client.post("/backtest", data={**fields, "name": largest.name}, files=upload)
+        assert largest.stat().st_size > 100_000
+        unchanged = "6 report(s) scored again. Alerts: 0 added, 0 removed, 0 raised, 0 lowered"
+        assert unchanged in " ".join(same.text.split())
+        pasted = client.post("/backtest", data={**fields, "name": largest.name,
+                                                "text": largest.read_text()})  # fmt: skip
+        assert unchanged in " ".join(pasted.text.split())
+        upload = {"file": ("x.yaml", "caf\xe9: 1".encode("latin-1"), "text/yaml")}
+        latin = client.post("/backtest", data=fields, files=upload)
+        assert (
+            latin.status_code == 422 and "file: the file is not UTF-8 text (byte 3)" in latin.text
+        )
 
 
 def test_trends_count_alerts_per_day_and_country(desk: Desk) -> None:

@@ -123,6 +123,9 @@ def test_posted_reports_reach_the_running_daemon_and_become_alerts(tmp_path: Pat
             assert time.monotonic() < deadline, "no alert for the posted report"
             time.sleep(0.5)
         assert alerts[0]["report_id"] == report_id and alerts[0]["severity"] == "critical"
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz")
+        assert health.status_code == 200 and health.json()["scheduler"] == "alive", health.text
+        assert health.json()["scheduler_beat_age_s"] < 30
     finally:
         daemon.send_signal(signal.SIGTERM)
         out, err = daemon.communicate(timeout=60)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import write_config
+from tests.conftest import invoke, trimmed_examples, write_config
 from warning.classifier import Reviewed, load_examples
 from warning.config import load_settings
 from warning.feedback import reviewed_examples
@@ -87,3 +87,26 @@ def test_a_new_verdict_retrains_the_classifier_at_the_next_reload(
     assert reloader.check() is True
     assert service.scorer.classifier.digest != before
     assert reloader.check() is False  # once per change
+
+
+def test_classifier_eval_reports_figures_with_and_without_the_reviewed_sentences(
+    tmp_path: Path,
+    scorer,  # noqa: ANN001
+) -> None:
+    examples = trimmed_examples(tmp_path / "examples")  # a quick cross-validation
+    service = _service(tmp_path, scorer, classifier={"path": str(examples)})
+    darfur = _alert(service, "Sudan")
+    service.store.add_verdict(Verdict(alert_id=darfur.id, signal="siege", verdict="true_positive"))
+    reviewed = reviewed_examples(service.store, service.settings)
+    assert reviewed
+    result = invoke("classifier", "eval", "--folds", "2", "--config", str(tmp_path / "config.yaml"))
+    assert result.code == 0, result.stderr
+    base, judged = load_examples(examples), load_examples(examples, (), reviewed)
+    assert f"{len(base.texts)} examples, 2-fold cross-validation" in result.stdout
+    assert (
+        f"with {len(reviewed)} reviewed sentence(s) from verdicts (what `warning run` learns "
+        f"from): {len(judged.texts)} examples"
+    ) in " ".join(result.stdout.split())
+    assert result.stdout.count("┃ signal") == 2  # a table without them, one with them
+    tables = result.stdout.split("reviewed sentence(s)")
+    assert "siege" in tables[0] and "siege" in tables[1]

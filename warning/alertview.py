@@ -1,13 +1,36 @@
-"""An alert as JSON: what `warning alerts --json`, `alerts show --json` and the desk's
-/alerts.json give."""
+"""An alert as the log shows it: as JSON (what `warning alerts --json`, `alerts show
+--json` and the desk's /alerts.json give), its state, its verdicts."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from warning.models import Delivery
+from warning.models import Alert, Delivery, Verdict
 from warning.store import AlertRow
+from warning.times import as_utc
+
+# silenced; else acknowledged; else resolved (its event quiet for events.window) or new.
+# The store's filter (store._in_state) selects by the same rule.
+STATES = ("new", "acked", "silenced", "resolved")
+VERDICTS = ("true_positive", "false_positive", "unjudged")
+
+
+def alert_state(alert: Alert, quiet_before: datetime | None) -> str:
+    """Its one state: silenced, acked, resolved (unchanged since `quiet_before`) or new."""
+    if alert.silenced_by is not None:
+        return "silenced"
+    if alert.acked_at is not None:
+        return "acked"
+    last = as_utc(alert.updated_at or alert.created_at)
+    return "resolved" if quiet_before is not None and last < quiet_before else "new"
+
+
+def latest_verdicts(verdicts: Iterable[Verdict]) -> dict[str, Verdict]:
+    """The latest verdict per signal, of verdicts given oldest first."""
+    return {v.signal: v for v in verdicts}
 
 
 def alert_json(row: AlertRow) -> dict[str, Any]:

@@ -11,13 +11,14 @@ import gc
 import logging
 import signal
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from warning.config import Settings
+from warning.liveness import BEAT, Heartbeat
 from warning.pipeline import Service
 from warning.reload import Reloader
 from warning.sources import Intake
@@ -89,8 +90,23 @@ def schedule_sources(scheduler: BackgroundScheduler, service: Service) -> None:
 
 
 def build_scheduler(service: Service, config: Path | None, web: Web) -> BackgroundScheduler:
-    executors = {"default": ThreadPoolExecutor(1), "sending": ThreadPoolExecutor(1)}
+    executors = {
+        "default": ThreadPoolExecutor(1),
+        "sending": ThreadPoolExecutor(1),
+        "heartbeat": ThreadPoolExecutor(1),
+    }
     scheduler = BackgroundScheduler(executors=executors, timezone="UTC")
+    scheduler.add_job(
+        web.heartbeat.beat,
+        "interval",
+        seconds=BEAT,
+        id="heartbeat",
+        executor="heartbeat",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
     schedule_sources(scheduler, service)
     scheduler.add_job(
         delivery_job,
@@ -136,6 +152,7 @@ class Web:
     def __init__(self) -> None:
         self.server: WebServer | None = None
         self.serving: tuple = ()
+        self.heartbeat = Heartbeat()  # the scheduler's, shown by /healthz
 
     def sync(self, settings: Settings, intake: Intake, store: Store | None = None) -> None:
         wanted = (settings.web, tuple(s for s in settings.sources if s.kind == "http"))
@@ -144,7 +161,8 @@ class Web:
         self.stop()
         self.serving = wanted
         if settings.web.enabled or wanted[1]:
-            self.server = WebServer(create_app(settings, intake, store), settings.web)
+            app = create_app(settings, intake, store, self.heartbeat)
+            self.server = WebServer(app, settings.web)
             self.server.start()
             log.info("web app listening on %s", self.server.url)
 

@@ -50,7 +50,7 @@ def _literal(default: object) -> str:
     if isinstance(default, str):
         return "'" + default.replace("'", "''") + "'"
     if isinstance(default, bool):
-        return "1" if default else "0"
+        return "TRUE" if default else "FALSE"  # SQLite (3.23+) and PostgreSQL both read these
     return str(default)
 
 

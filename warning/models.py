@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary, Text
+from sqlalchemy import Column, Index, LargeBinary, Text, false
 from sqlmodel import Field, SQLModel
 
 
@@ -34,6 +34,8 @@ class Report(SQLModel, table=True):
     fingerprint: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # MinHash
     event_id: int | None = Field(default=None, index=True)  # set when scored, if it fired
     places: str = ""  # "|"-separated keys of where its signals happened (warning/placekeys.py)
+    # a copy or rewrite of an earlier report of its event (warning/copies.py): no new source
+    retold: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Event(SQLModel, table=True):

@@ -62,8 +62,8 @@ def candidate_settings(
 
 @dataclass(frozen=True)
 class Candidate:
-    """A rule file pasted on the desk's /backtest page, replacing (or joining) the file of
-    that name in a copy of the configured pack, replayed over the last `days`."""
+    """A rule file pasted or uploaded on the desk's /backtest page, replacing (or joining)
+    the file of that name in a copy of the configured pack, replayed over the last `days`."""
 
     name: str
     text: str
@@ -71,13 +71,19 @@ class Candidate:
 
     @classmethod
     def parse(cls, form: dict[str, str]) -> Candidate:
+        """From the form's fields: `name`, `days`, and the rules as `text` or an uploaded
+        `file` (which wins; its own name is used when `name` is empty)."""
         name, text, days = form.get("name", "").strip(), form.get("text", ""), form.get("days", "")
+        if form.get("file", "").strip():
+            text = form["file"]
+            name = name or Path(form.get("file.filename", "")).name
         problems = []
         if not NAME.match(name):
             problems.append("file name: lower-case letters, digits, - and _, ending in .yaml")
         if not text.strip() or len(text) > MAX_RULE_CHARS:
             problems.append(
-                f"rules: paste the YAML of one rule file (at most {MAX_RULE_CHARS:,} characters)"
+                f"rules: paste or upload the YAML of one rule file (at most {MAX_RULE_CHARS:,} "
+                "characters)"
             )
         if not days.isdigit() or not 1 <= int(days) <= MAX_DAYS:
             problems.append(f"days: a whole number from 1 to {MAX_DAYS}")

@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, func
+from sqlalchemy import event, false, func
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, and_, create_engine, or_, select
 
 from warning.decide import AlertChange, AlertFacts, ChannelPast, Joining, Recent
@@ -55,10 +56,12 @@ INTERRUPTED = (
 
 @dataclass(frozen=True)
 class AlertRow:
-    """One line of the alert log, with its deliveries (several per channel: updates...)."""
+    """One line of the alert log, with its deliveries (several per channel: updates...)
+    and its reviewers' verdicts (oldest first)."""
 
     alert: Alert
     deliveries: tuple[Delivery, ...]
+    verdicts: tuple[Verdict, ...] = ()
 
     @property
     def delivery_state(self) -> str:
@@ -80,10 +83,23 @@ class AlertFilter:
     severity: str = ""
     signal: str = ""
     country: str = ""
-    state: str = ""  # new | acked | silenced
+    state: str = ""  # new | acked | silenced | resolved (see alertview.alert_state)
+    verdict: str = ""  # true_positive | false_positive (a signal's latest) | unjudged
     q: str = ""  # words in the title or place
     since: datetime | None = None
     until: datetime | None = None
+    quiet_before: datetime | None = None  # an alert last changed before this is resolved
+
+
+@dataclass(frozen=True, slots=True)
+class EventReport:
+    """One report of an event, as the alert page lists it."""
+
+    id: int
+    outlet: str
+    title: str
+    at: datetime  # published, else received
+    retold: bool  # a copy or rewrite of an earlier report of the event
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +225,7 @@ class Store:
         for other in joining.merge:
             _merge(session, event, other)
         report.event_id = event.id
+        report.retold = joining.copy
         report.places = "|".join(sorted(joining.places))
         event.country = event.country or report.country  # learnt from a later report
         event.updated_at = utcnow()
@@ -237,6 +254,21 @@ class Store:
                 .limit(limit)
             )
             return [tuple(row) for row in session.exec(query)]
+
+    def event_report_list(self, event_id: int, limit: int) -> list[EventReport]:
+        """The event's latest `limit` reports, newest first."""
+        with Session(self.engine) as session:
+            query = (
+                select(Report.id, Report.outlet, Report.title, Report.published_at,
+                       Report.received_at, Report.retold)
+                .where(Report.event_id == event_id)
+                .order_by(Report.id.desc())
+                .limit(limit)
+            )  # fmt: skip
+            return [
+                EventReport(rid, outlet, title, as_utc(published or received), bool(retold))
+                for rid, outlet, title, published, received, retold in session.exec(query)
+            ]
 
     def events_of(self, report_ids: list[int]) -> dict[int, int]:
         """Report id -> event id, for those of `report_ids` in an event."""
@@ -500,7 +532,7 @@ class Store:
                     Alert.acked_at.is_(None),
                     Alert.silenced_by.is_(None),
                     Alert.merged_into.is_(None),
-                    or_(Alert.updated_at >= since, Alert.created_at >= since),
+                    _changed_since(since),
                 )
                 .order_by(Delivery.id)
             )
@@ -568,7 +600,7 @@ class Store:
         """Newest alerts first, each with its deliveries."""
         with Session(self.engine, expire_on_commit=False) as session:
             alerts = list(session.exec(select(Alert).order_by(Alert.id.desc()).limit(limit)))
-            return self._with_deliveries(session, alerts)
+            return self._rows(session, alerts)
 
     def alert_page(
         self, wanted: AlertFilter, offset: int = 0, limit: int = 50
@@ -580,7 +612,7 @@ class Store:
             total = session.exec(select(func.count()).select_from(query.subquery())).one()
             page = query.order_by(Alert.id.desc()).offset(offset).limit(limit)
             alerts = list(session.exec(page))
-            return self._with_deliveries(session, alerts), total
+            return self._rows(session, alerts), total
 
     def alert_times(self, wanted: AlertFilter) -> list[tuple[datetime, str, str]]:
         """(created at, severity, labels JSON) of the alerts `wanted` lets through."""
@@ -588,15 +620,24 @@ class Store:
         with Session(self.engine) as session:
             return [(as_utc(at), severity, labels) for at, severity, labels in session.exec(query)]
 
-    def _with_deliveries(self, session: Session, alerts: list[Alert]) -> list[AlertRow]:
+    def _rows(self, session: Session, alerts: list[Alert]) -> list[AlertRow]:
+        """`alerts` with their deliveries (by channel) and verdicts (oldest first)."""
         ids = [a.id for a in alerts]
-        deliveries = (
-            list(session.exec(select(Delivery).where(Delivery.alert_id.in_(ids)))) if ids else []
+        if not ids:
+            return []
+        deliveries = session.exec(
+            select(Delivery).where(Delivery.alert_id.in_(ids)).order_by(Delivery.channel)
         )
-        by_alert: dict[int, list[Delivery]] = {}
-        for delivery in sorted(deliveries, key=lambda d: d.channel):
-            by_alert.setdefault(delivery.alert_id, []).append(delivery)
-        return [AlertRow(a, tuple(by_alert.get(a.id, ()))) for a in alerts]
+        verdicts = session.exec(
+            select(Verdict).where(Verdict.alert_id.in_(ids)).order_by(Verdict.at, Verdict.id)
+        )
+        sent: dict[int, list[Delivery]] = {}
+        for delivery in deliveries:
+            sent.setdefault(delivery.alert_id, []).append(delivery)
+        judged: dict[int, list[Verdict]] = {}
+        for verdict in verdicts:
+            judged.setdefault(verdict.alert_id, []).append(verdict)
+        return [AlertRow(a, tuple(sent.get(a.id, ())), tuple(judged.get(a.id, ()))) for a in alerts]
 
     def scored_between(
         self, since: datetime, until: datetime, after: int = 0, limit: int = 500
@@ -817,12 +858,8 @@ def _filtered(query, wanted: AlertFilter):  # noqa: ANN001, ANN202 (a select of 
         query = query.where(
             Alert.labels.like(f'%"country": ["{_like(wanted.country)}"]%', escape="\\")
         )
-    if wanted.state == "acked":
-        query = query.where(Alert.acked_at.is_not(None))
-    elif wanted.state == "silenced":
-        query = query.where(Alert.silenced_by.is_not(None))
-    elif wanted.state == "new":
-        query = query.where(Alert.acked_at.is_(None), Alert.silenced_by.is_(None))
+    query = _in_state(query, wanted.state, wanted.quiet_before)
+    query = _with_verdict(query, wanted.verdict)
     for word in wanted.q.split()[:8]:
         pattern = f"%{_like(word)}%"
         query = query.where(or_(Alert.title.ilike(pattern, escape="\\"),
@@ -832,6 +869,46 @@ def _filtered(query, wanted: AlertFilter):  # noqa: ANN001, ANN202 (a select of 
     if wanted.until is not None:
         query = query.where(Alert.created_at < wanted.until)
     return query
+
+
+def _in_state(query, state: str, quiet_before: datetime | None):  # noqa: ANN001, ANN202
+    """`query` limited to alerts in `state`, as alertview.alert_state names them: silenced;
+    else acknowledged; else resolved (unchanged since `quiet_before`) or new."""
+    open_ = (Alert.silenced_by.is_(None), Alert.acked_at.is_(None))
+    if state == "silenced":
+        return query.where(Alert.silenced_by.is_not(None))
+    if state == "acked":
+        return query.where(open_[0], Alert.acked_at.is_not(None))
+    if state == "resolved":
+        if quiet_before is None:
+            return query.where(false())
+        return query.where(*open_, ~_changed_since(quiet_before))
+    if state == "new":
+        return query.where(*open_, *([_changed_since(quiet_before)] if quiet_before else []))
+    return query
+
+
+def _with_verdict(query, verdict: str):  # noqa: ANN001, ANN202
+    """`query` limited to alerts with a signal whose latest verdict is `verdict`, or with
+    no verdict at all ("unjudged")."""
+    if verdict == "unjudged":
+        return query.where(~select(Verdict.id).where(Verdict.alert_id == Alert.id).exists())
+    if not verdict:
+        return query
+    later = aliased(Verdict)
+    newer = select(later.id).where(
+        later.alert_id == Verdict.alert_id, later.signal == Verdict.signal, later.id > Verdict.id
+    )
+    latest = select(Verdict.id).where(
+        Verdict.alert_id == Alert.id, Verdict.verdict == verdict, ~newer.exists()
+    )
+    return query.where(latest.exists())
+
+
+def _changed_since(since: datetime):  # noqa: ANN202 (a SQL condition)
+    """The alert was raised or updated at or after `since`: still firing (never NULL, so
+    that its negation is "resolved")."""
+    return func.coalesce(Alert.updated_at, Alert.created_at) >= since
 
 
 def _like(text: str) -> str:

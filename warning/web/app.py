@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from warning.config import HttpSourceSettings, Settings
 from warning.jsonio import BadNumber
+from warning.liveness import Heartbeat
 from warning.sources.base import Incoming, Intake, Stored
 from warning.store import Store
 from warning.text import title_of
@@ -68,14 +69,20 @@ class ReportIn(BaseModel):
         return as_utc(value)
 
 
-def create_app(settings: Settings, intake: Intake, store: Store | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    intake: Intake,
+    store: Store | None = None,
+    heartbeat: Heartbeat | None = None,
+) -> FastAPI:
     """The app for `settings`; posted reports go to `intake(source name, reports)`; with a
-    store, the review desk (warning/web/desk.py) and, with `web.secret`, the acknowledge
-    and silence links of messages."""
+    store, the review desk (warning/web/desk.py; its /healthz reads the scheduler's
+    `heartbeat` when the app runs inside `warning run`) and, with `web.secret`, the
+    acknowledge and silence links of messages."""
     app = FastAPI(title="warning", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
     if store is not None:
-        add_desk_routes(app, settings, store)
+        add_desk_routes(app, settings, store, heartbeat)
         if settings.web.secret:
             add_link_routes(app, settings, store)
     sources = [s for s in settings.sources if isinstance(s, HttpSourceSettings)]

@@ -20,7 +20,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from warning.models import User, WebSession, utcnow
 from warning.store import Store
 from warning.users import Role, new_token, password_matches, token_hash
-from warning.web.forms import FormTooLarge, read_form
+from warning.web.body import Refused
+from warning.web.forms import MAX_FORM_BYTES, Form, read_form
 
 SESSION_COOKIE = "warning_session"
 LOGIN_COOKIE = "warning_login_csrf"
@@ -144,16 +145,16 @@ def add_auth_routes(app: FastAPI, store: Store, render: Callable[..., HTMLRespon
         return response
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request, max_bytes: int = MAX_FORM_BYTES) -> Form:
     try:
-        return await read_form(request)
-    except FormTooLarge as exc:
-        raise Refusal(413, str(exc)) from None
+        return await read_form(request, max_bytes)
+    except Refused as exc:
+        raise Refusal(exc.status, exc.message) from None
 
 
-async def form_of(request: Request, who: Visitor) -> dict[str, str]:
+async def form_of(request: Request, who: Visitor, max_bytes: int = MAX_FORM_BYTES) -> Form:
     """A POSTed desk form whose CSRF token is the session's (else 403)."""
-    form = await _form(request)
+    form = await _form(request, max_bytes)
     check_csrf(form.get("csrf_token", ""), who.csrf)
     return form
 

@@ -21,16 +21,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
-from warning.alertview import alert_json
+from warning.alertview import STATES, VERDICTS, alert_json, alert_state, latest_verdicts
 from warning.config import Settings
 from warning.escape import link_target
 from warning.levels import Severity
+from warning.liveness import Heartbeat
 from warning.models import Alert, Verdict, utcnow
 from warning.precision import FALSE, TRUE, below
-from warning.review import Candidate, precision_records, rule_files
+from warning.review import MAX_RULE_CHARS, Candidate, precision_records, rule_files
 from warning.silences import MAX_EVENT_DAYS, event_days, event_matchers
 from warning.sourceview import source_rows
-from warning.store import AlertFilter, AlertRow, Store
+from warning.store import AlertFilter, AlertRow, EventReport, Store
 from warning.times import as_utc, moment_or_ago
 from warning.users import Role
 from warning.web.auth import (
@@ -50,10 +51,13 @@ from warning.yamlio import InputError
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZE = 50
-STATES = ("new", "acked", "silenced")
+# a candidate rule file, url-encoded (up to 3 bytes a character) or uploaded, and its fields
+MAX_CANDIDATE_BYTES = 3 * MAX_RULE_CHARS + 16 * 1024
 
 
-def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
+def add_desk_routes(
+    app: FastAPI, settings: Settings, store: Store, heartbeat: Heartbeat | None = None
+) -> None:
     pages = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]),
         trim_blocks=True, lstrip_blocks=True,
@@ -70,38 +74,43 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
     @app.get("/", response_class=HTMLResponse)
     async def log(request: Request) -> HTMLResponse:
         who = visitor(request, store)
-        wanted, page = _filter(request), _page(request)
+        wanted, page = _filter(request, settings), _page(request)
         rows, total = await run_in_threadpool(
             store.alert_page, wanted, (page - 1) * PAGE_SIZE, PAGE_SIZE
         )
         query = {k: v for k, v in request.query_params.items() if k != "page" and v}
         return render(
-            request, "log.html.j2", who, rows=[_row(r) for r in rows], total=total, page=page,
-            pages=max(1, -(-total // PAGE_SIZE)), query=urlencode(query), wanted=wanted,
-            severities=[s.value for s in Severity if s != Severity.none], states=STATES,
+            request, "log.html.j2", who, rows=[_row(r, wanted.quiet_before) for r in rows],
+            total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+            query=urlencode(query), wanted=wanted, states=STATES, verdicts=VERDICTS,
+            severities=[s.value for s in Severity if s != Severity.none],
         )  # fmt: skip
 
     @app.get("/alerts.json")
     async def log_json(request: Request) -> JSONResponse:
         visitor(request, store)
-        rows, _ = await run_in_threadpool(store.alert_page, _filter(request), 0, 10_000)
+        rows, _ = await run_in_threadpool(store.alert_page, _filter(request, settings), 0, 10_000)
         data = json.loads(json.dumps([alert_json(r) for r in rows], default=str))
         return JSONResponse(data, headers=_HEADERS)
 
     @app.get("/alerts.csv")
     async def log_csv(request: Request) -> Response:
         visitor(request, store)
-        rows, _ = await run_in_threadpool(store.alert_page, _filter(request), 0, 100_000)
+        wanted = _filter(request, settings)
+        rows, _ = await run_in_threadpool(store.alert_page, wanted, 0, 100_000)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["id", "time_utc", "severity", "place", "signals", "title", "reports",
-                         "sources", "delivery", "acked_by", "url"])  # fmt: skip
+        writer.writerow(["id", "time_utc", "severity", "place", "signals", "title",
+                         "reports", "sources", "delivery", "state", "acked_by", "verdicts",
+                         "url"])  # fmt: skip
         for row in rows:
             a = row.alert
+            judged = " ".join(f"{s}={v.verdict}" for s, v in latest_verdicts(row.verdicts).items())
             writer.writerow([a.id, as_utc(a.created_at).isoformat(timespec="seconds"),
                              a.severity, _cell(a.place), a.signals.replace(",", " "),
                              _cell(a.title), a.reports, a.sources, row.delivery_state,
-                             _cell(a.acked_by), _cell(a.url)])  # fmt: skip
+                             alert_state(a, wanted.quiet_before), _cell(a.acked_by), judged,
+                             _cell(a.url)])  # fmt: skip
         headers = {**_HEADERS, "Content-Disposition": 'attachment; filename="alerts.csv"'}
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -122,7 +131,7 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
             deliveries=await run_in_threadpool(store.alert_deliveries, alert_id),
             history=await run_in_threadpool(store.history, alert_id),
             others=await run_in_threadpool(_others, store, alert),
-            verdicts=_latest(await run_in_threadpool(store.verdicts, alert_id)),
+            verdicts=latest_verdicts(await run_in_threadpool(store.verdicts, alert_id)),
             may_act=who.may(Role.analyst),
         )  # fmt: skip
 
@@ -195,8 +204,9 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
     @app.post("/backtest", response_class=HTMLResponse)
     async def backtest_run(request: Request) -> HTMLResponse:
         who = _analyst(request, store)
-        form = await form_of(request, who)
-        view: dict[str, Any] = {"files": rule_files(settings), "form": form, "outcome": None}
+        form = await form_of(request, who, MAX_CANDIDATE_BYTES)
+        shown = {k: v for k, v in form.items() if k != "file"}  # an upload is not echoed
+        view: dict[str, Any] = {"files": rule_files(settings), "form": shown, "outcome": None}
         try:
             candidate = Candidate.parse(form)
             view["outcome"] = await run_in_threadpool(candidate.replay, settings, store)
@@ -208,7 +218,7 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
     @app.get("/trends", response_class=HTMLResponse)
     async def trends(request: Request) -> HTMLResponse:
         who = visitor(request, store)
-        wanted = _filter(request)
+        wanted = _filter(request, settings)
         days = 90
         if wanted.since is None:
             wanted = replace(wanted, since=utcnow() - timedelta(days=days))
@@ -235,8 +245,9 @@ def add_desk_routes(app: FastAPI, settings: Settings, store: Store) -> None:
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
-        health = await run_in_threadpool(_health, store)
-        return JSONResponse(health, status_code=200 if health["database"] == "ok" else 503)
+        health = await run_in_threadpool(_health, store, heartbeat)
+        healthy = health["database"] == "ok" and health["scheduler"] in ("alive", "not here")
+        return JSONResponse(health, status_code=200 if healthy else 503)
 
 
 _HEADERS = {
@@ -260,18 +271,21 @@ def _analyst(request: Request, store: Store) -> Visitor:
     return who
 
 
-def _filter(request: Request) -> AlertFilter:
+def _filter(request: Request, settings: Settings) -> AlertFilter:
+    """The log's filters from the query string (what is not understood is left out)."""
     q = request.query_params
     severity = q.get("severity", "")
-    state = q.get("state", "")
+    state, verdict = q.get("state", ""), q.get("verdict", "")
     return AlertFilter(
         severity=severity if severity in {s.value for s in Severity} else "",
         signal=q.get("signal", "").strip()[:60],
         country=q.get("country", "").strip().upper()[:3],
         state=state if state in STATES else "",
+        verdict=verdict if verdict in VERDICTS else "",
         q=q.get("q", "").strip()[:200],
         since=_when(q.get("since", "")),
         until=_when(q.get("until", "")),
+        quiet_before=utcnow() - timedelta(seconds=settings.events.window),
     )
 
 
@@ -285,20 +299,17 @@ def _page(request: Request) -> int:
     return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
-def _row(row: AlertRow) -> dict[str, Any]:
+def _row(row: AlertRow, quiet_before: datetime | None) -> dict[str, Any]:
     a = row.alert
-    state = "silenced" if a.silenced_by is not None else "acked" if a.acked_at else "new"
-    return {"alert": a, "state": state, "delivery": row.delivery_state,
-            "signals": [s.replace("_", " ") for s in a.signals.split(",") if s]}  # fmt: skip
+    judged = [(s.replace("_", " "), v.verdict == TRUE)
+              for s, v in latest_verdicts(row.verdicts).items()]  # fmt: skip
+    return {"alert": a, "state": alert_state(a, quiet_before), "delivery": row.delivery_state,
+            "signals": [s.replace("_", " ") for s in a.signals.split(",") if s],
+            "judged": judged}  # fmt: skip
 
 
-def _latest(verdicts: list[Verdict]) -> dict[str, Verdict]:
-    """The latest verdict per signal."""
-    return {v.signal: v for v in verdicts}
-
-
-def _others(store: Store, alert: Any) -> list[tuple]:
-    return store.event_reports(alert.event_id, 50) if alert.event_id else []
+def _others(store: Store, alert: Alert) -> list[EventReport]:
+    return store.event_report_list(alert.event_id, 50) if alert.event_id else []
 
 
 def _cell(text: str) -> str:
@@ -306,14 +317,20 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _health(store: Store) -> dict[str, Any]:
+def _health(store: Store, heartbeat: Heartbeat | None) -> dict[str, Any]:
+    """The database (reachable?), the scheduler (alive, stalled, starting; "not here" when
+    the app runs outside `warning run`), the last poll's age and the queue lengths."""
+    beat = {
+        "scheduler": heartbeat.state() if heartbeat else "not here",
+        "scheduler_beat_age_s": heartbeat.age() if heartbeat else None,
+    }
     try:
         counts = store.queue_lengths()
         ages = [as_utc(s.last_run_at) for s in store.source_states().values() if s.last_run_at]
     except Exception as exc:  # by design: the answer is the health check
-        return {"database": f"unreachable: {type(exc).__name__}"}
+        return {"database": f"unreachable: {type(exc).__name__}", **beat}
     last = (utcnow() - max(ages)).total_seconds() if ages else None
-    return {"database": "ok", "last_poll_age_s": last, **counts}
+    return {"database": "ok", **beat, "last_poll_age_s": last, **counts}
 
 
 async def _sign_in(request: Request, exc: SignInNeeded) -> Response:

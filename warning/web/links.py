@@ -19,7 +19,8 @@ from warning.models import Alert, utcnow
 from warning.silences import MAX_EVENT_DAYS, event_days, event_matchers
 from warning.store import Store
 from warning.tokens import BadToken, verify
-from warning.web.forms import FormTooLarge, read_form
+from warning.web.body import Refused
+from warning.web.forms import read_form
 
 log = logging.getLogger(__name__)
 PAGE = Markup(
@@ -112,8 +113,8 @@ async def _forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
 async def _read_form(request: Request) -> dict[str, str]:
     try:
         return await read_form(request)
-    except FormTooLarge as exc:
-        raise Forbidden(str(exc)) from None
+    except Refused as exc:
+        raise Forbidden(exc.message) from None
 
 
 def _said(alert: Alert, after: str) -> Markup:
