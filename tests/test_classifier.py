@@ -133,3 +133,14 @@ def test_extra_sets_come_from_the_config(tmp_path: Path) -> None:
     config.write_text("classifier:\n  extra:\n    - {path: h.csv, mapp: {}}\n")
     result = invoke("check", "--config", str(config))
     assert result.code == 2 and "config.yaml:3:" in result.stderr and "mapp" in result.stderr
+
+
+def test_cross_validation_reports_each_signal_as_it_finishes(tmp_path: Path) -> None:
+    """The hook `classifier eval` draws its progress bar with (one step a signal)."""
+    from warning.classifier import cross_validate
+
+    examples = load_examples(trimmed_examples(tmp_path / "examples"))
+    finished: list[str] = []
+    quality = cross_validate(examples, 2, finished.append)
+    assert finished == list(examples.signals) == [q.signal for q in quality]
+    assert [q.positives for q in quality] == list(examples.matrix().sum(axis=0))

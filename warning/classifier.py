@@ -13,7 +13,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -310,9 +310,12 @@ class SignalQuality:
     negatives: tuple[float, ...] = ()
 
 
-def cross_validate(examples: Examples, folds: int = 5) -> list[SignalQuality]:
+def cross_validate(
+    examples: Examples, folds: int = 5, done: Callable[[str], None] | None = None
+) -> list[SignalQuality]:
     """Per-signal precision/recall/F1 of out-of-fold predictions (threshold 0.5), and the
-    out-of-fold probabilities of the examples labelled with no signal."""
+    out-of-fold probabilities of the examples labelled with no signal; `done(signal)` is
+    called as each signal is finished (a progress bar)."""
     matrix, mask = examples.matrix(), examples.mask()
     results = []
     for i, signal in enumerate(examples.signals):
@@ -327,6 +330,8 @@ def cross_validate(examples: Examples, folds: int = 5) -> list[SignalQuality]:
         quality = _quality(signal, target, (probability >= 0.5).astype(int))
         unlabelled = ~matrix[rows].any(axis=1)
         results.append(replace(quality, negatives=tuple(probability[unlabelled].tolist())))
+        if done is not None:
+            done(signal)
     return results
 
 

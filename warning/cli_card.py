@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from warning.card import (
@@ -21,7 +22,15 @@ from warning.card import (
     write_thresholds,
 )
 from warning.cli_eval import MapOption, SkipOption, TextOption, read_set
-from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
+from warning.cliutil import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    err,
+    fail,
+    out,
+    scorer_for,
+    settings_from,
+)
 from warning.config import Settings
 from warning.evaluation import reliability_bins
 from warning.labelled import LabelledSet
@@ -70,7 +79,7 @@ def classifier_eval(
 ) -> None:
     """Cross-validated precision, recall and F1 per signal; with --tune, thresholds and the
     classifier card."""
-    from warning.classifier import SHIPPED, cross_validate, load_examples
+    from warning.classifier import SHIPPED, load_examples
 
     settings = settings_from(config, secrets=False)
     try:
@@ -84,7 +93,7 @@ def classifier_eval(
         else read_set(path, None, None, None, None)
         for path in tune or []
     ]
-    quality = cross_validate(examples, folds)
+    quality = _cross_validated(examples, folds)
     out.print(f"{len(examples.texts)} examples, {folds}-fold cross-validation, threshold 0.5")
     out.print(_quality_table(quality))
     reviewed = _reviewed(settings)
@@ -94,7 +103,7 @@ def classifier_eval(
             f"with {len(reviewed)} reviewed sentence(s) from verdicts (what `warning run` "
             f"learns from): {len(with_them.texts)} examples"
         )
-        out.print(_quality_table(cross_validate(with_them, folds)))
+        out.print(_quality_table(_cross_validated(with_them, folds)))
     if not sets:
         return
     card = _card_data(scorer_for(settings, thresholds=False), examples, quality, sets)
@@ -102,6 +111,15 @@ def classifier_eval(
     _print_thresholds(card)
     out.print(f"wrote {write_thresholds(folder, card.thresholds, examples.digest)}")
     out.print(f"wrote {write_card(folder, card)}")
+
+
+def _cross_validated(examples: Examples, folds: int) -> list[SignalQuality]:
+    """cross_validate with a progress bar (one step a signal) when stderr is a terminal."""
+    from warning.classifier import cross_validate
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(f"{folds}-fold cross-validation", total=len(examples.signals))
+        return cross_validate(examples, folds, lambda _: progress.advance(task))
 
 
 def _card_data(
