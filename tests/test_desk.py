@@ -12,6 +12,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import free_port, write_config
+from tests.conftest import SEED, free_port, invoke, write_config
 from warning.cli import app
 from warning.config import load_settings
 from warning.liveness import STALE, Heartbeat
@@ -51,16 +52,24 @@ def cli(*args: str, stdin: str | None = None):  # noqa: ANN201
     return CliRunner().invoke(app, list(args), input=stdin)
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory, scorer) -> Iterator[Desk]:  # noqa: ANN001
-    folder = tmp_path_factory.mktemp("desk")
+@contextmanager
+def open_desk(
+    folder: Path,
+    scorer,  # noqa: ANN001
+    batches: list[list[Path]],
+    channels: dict[str, dict] | None = None,
+    web: dict | None = None,
+) -> Iterator[Desk]:
+    """A desk over a store that scored `batches` of report files, one run each, in order
+    (the last batch's alerts are the newest), with the users of PASSWORDS."""
     port = free_port()
-    config = write_config(folder, web={"enabled": True, "port": port})
-    for source in EXAMPLES.glob("*.txt"):
-        (folder / "inbox" / source.name).write_bytes(source.read_bytes())
+    config = write_config(folder, channels, web={"enabled": True, "port": port, **(web or {})})
     settings = load_settings(config)
     service = Service(settings, Store(settings.database.url), scorer, Notifier(settings))
-    assert len(service.run_once().alerts) == 3
+    for batch in batches:
+        for source in batch:
+            (folder / "inbox" / source.name).write_bytes(source.read_bytes())
+        service.run_once()
     for name, role in (("amina", "analyst"), ("viewer", "viewer"), ("omar", "viewer")):
         added = cli("user", "add", name, "--role", role, "--password-stdin", "-c", str(config),
                     stdin=PASSWORDS[name] + "\n")  # fmt: skip
@@ -71,6 +80,14 @@ def desk(tmp_path_factory: pytest.TempPathFactory, scorer) -> Iterator[Desk]:  #
         yield Desk(f"http://127.0.0.1:{port}", config, service.store)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory, scorer) -> Iterator[Desk]:  # noqa: ANN001
+    examples = sorted(EXAMPLES.glob("*.txt"))
+    with open_desk(tmp_path_factory.mktemp("desk"), scorer, [examples]) as shown:
+        assert len(shown.store.alert_log()) == 3
+        yield shown
 
 
 def sign_in(client: httpx.Client, name: str, password: str | None = None) -> httpx.Response:
@@ -383,10 +400,7 @@ def test_trends_count_alerts_per_day_and_country(desk: Desk) -> None:
 
 
 def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI needs Debian's chromium (.ci/run installs it)")
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    _chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -421,11 +435,164 @@ def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) ->
             assert "acknowledged by amina" in page.locator("p.muted").first.inner_text()
         finally:
             browser.close()
+    _keep_screenshots(tmp_path, ("log.png", "trends.png", "alert.png"))
+
+
+def _chromium() -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium (.ci/run installs it)")
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+
+
+def test_the_seed_acknowledged_and_judged_in_chromium(
+    tmp_path: Path,
+    scorer,  # noqa: ANN001
+) -> None:
+    """Issue 11's acceptance, as a duty officer does it: the seed's critical alert at the top
+    of the log, filtered by country SY, opened with its besieged sentence highlighted,
+    acknowledged, siege judged a true positive and armed escalation a false positive; both
+    in its history on the page and in `warning alerts show ID`."""
+    _chromium()
+    from playwright.sync_api import sync_playwright
+
+    examples = sorted(EXAMPLES.glob("*.txt"))
+    with (
+        open_desk(tmp_path, scorer, [examples, [SEED]]) as seeded,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            page = browser.new_context(java_script_enabled=False).new_page()
+            page.goto(seeded.url + "/login")
+            page.fill("input[name=username]", "amina")
+            page.fill("input[name=password]", PASSWORDS["amina"])
+            page.click("button[type=submit]")
+            page.wait_for_url(seeded.url + "/")
+            top = page.locator("tbody tr").first
+            assert "critical" in top.inner_text() and "Syria" in top.inner_text()
+            page.screenshot(path=str(tmp_path / "seed-log.png"), full_page=True)
+            page.fill("input[name=country]", "SY")
+            page.click("text=Filter")
+            assert page.locator("tbody tr").count() == 1
+            page.click("td.title a")
+            alert_id = int(page.url.rsplit("/", 1)[1])
+            besieged = page.locator(".report mark", has_text="besieged")
+            assert besieged.count() >= 1, "the besieged sentence is not highlighted"
+            assert "(siege)" in besieged.first.get_attribute("title")  # its rules on hover
+            page.click("text=Acknowledge")
+            page.click("button[aria-label='True positive: siege']")
+            page.click("button[aria-label='False positive: armed escalation']")
+            history = page.locator("h2:has-text('History') + table").inner_text()
+            assert "siege: true positive" in history
+            assert "armed_escalation: false positive" in history
+            assert "acked" in history
+            page.screenshot(path=str(tmp_path / "seed-alert.png"), full_page=True)
+        finally:
+            browser.close()
+        shown = invoke("alerts", "show", str(alert_id), "-c", str(seeded.config))
+    assert shown.code == 0, shown.stderr
+    told = " ".join(shown.stdout.split())
+    assert "siege: true positive" in told and "armed_escalation: false positive" in told
+    assert "acked" in told and "amina" in told
+    _keep_screenshots(tmp_path, ("seed-log.png", "seed-alert.png"))
+
+
+HOSTILE = (
+    '=HYPERLINK("http://evil.example","x") <script>alert(1)</script> Besieged town cut off\n\n'
+    '<img src=x onerror="alert(2)"> <!channel> @here [click](javascript:alert(3)) '
+    '<a href="javascript:alert(4)">link</a>\n\n'
+)
+SECRETS = ("hooktokensecret123456", "smtp-password-secret-77", "link-secret-0123456789abcdef")
+
+
+def test_hostile_report_text_is_inert_and_no_secret_is_shown(
+    tmp_path: Path,
+    scorer,  # noqa: ANN001
+) -> None:
+    """Script, image, javascript: links, mentions and a spreadsheet formula in a report: shown
+    as text on every page (no dialog in Chromium with JavaScript on), quoted in the CSV; no
+    channel URL, password or link secret in any page or response; a viewer cannot judge."""
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(HOSTILE + SEED.read_text(), encoding="utf-8")
+    channels = {
+        "chat": {"url": f"mmost://127.0.0.1:9/{SECRETS[0]}"},
+        "mail": {
+            "url": f"mailto://duty:{SECRETS[1]}@127.0.0.1:9?from=w@example.org&to=d@example.org"
+        },
+    }
+    with open_desk(tmp_path, scorer, [[hostile]], channels, {"secret": SECRETS[2]}) as shown:
+        (row,) = shown.store.alert_log()
+        alert_id = row.alert.id
+        assert "<script>" in row.alert.title  # stored as it came
+        pages = ["/", f"/alerts/{alert_id}", "/trends", "/rules", "/sources", "/backtest",
+                 "/alerts.json", "/alerts.csv", "/healthz", "/?q=script"]  # fmt: skip
+        with shown.client() as client:
+            assert sign_in(client, "amina").status_code == 303
+            for path in pages:
+                answer = client.get(path)
+                assert answer.status_code == 200, path
+                body, kind = answer.text, answer.headers["content-type"]
+                assert answer.headers["x-content-type-options"] == "nosniff", path
+                if kind.startswith("text/html"):
+                    for raw in ("<script>alert", "<img src=x", 'href="javascript:'):
+                        assert raw not in body, (path, raw)
+                else:  # data, never rendered as a page: JSON, or CSV as a download
+                    assert kind.startswith(("application/json", "text/csv")), (path, kind)
+                for secret in SECRETS:
+                    assert secret not in body and secret not in str(answer.headers), path
+            spreadsheet = client.get("/alerts.csv")
+            assert spreadsheet.headers["content-disposition"].startswith("attachment")
+            (exported,) = list(csv.DictReader(io.StringIO(spreadsheet.text)))
+            assert exported["title"].startswith("'=HYPERLINK(")  # not run as a formula
+        with desk_client_as(shown, "viewer") as client:
+            token = csrf_of(client.get("/").text)
+            judged = client.post(f"/alerts/{alert_id}/verdict",
+                                 data={"csrf_token": token, "signal": "siege",
+                                       "verdict": "false_positive"})  # fmt: skip
+            assert judged.status_code == 403 and shown.store.verdicts(alert_id) == []
+        _no_dialog_in_chromium(shown, ["/", f"/alerts/{alert_id}", "/trends"])
+
+
+@contextmanager
+def desk_client_as(shown: Desk, name: str) -> Iterator[httpx.Client]:
+    with shown.client() as client:
+        assert sign_in(client, name).status_code == 303
+        yield client
+
+
+def _no_dialog_in_chromium(shown: Desk, paths: list[str]) -> None:
+    """Open `paths` signed in, JavaScript on: any alert() the page ran would be a dialog."""
+    _chromium()
+    from playwright.sync_api import sync_playwright
+
+    dialogs: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            page = browser.new_context(java_script_enabled=True).new_page()
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto(shown.url + "/login")
+            page.fill("input[name=username]", "viewer")
+            page.fill("input[name=password]", PASSWORDS["viewer"])
+            page.click("button[type=submit]")
+            page.wait_for_url(shown.url + "/")
+            for path in paths:
+                page.goto(shown.url + path)
+                page.wait_for_load_state("load")
+                for link in page.locator("a").all():
+                    assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
+        finally:
+            browser.close()
+    assert dialogs == []
+
+
+def _keep_screenshots(folder: Path, names: tuple[str, ...]) -> None:
     shots = os.environ.get("WARNING_SCREENSHOTS")
     if shots:  # to look at them: WARNING_SCREENSHOTS=/tmp/shots pytest tests/test_desk.py
-        for name in ("log.png", "trends.png", "alert.png"):
-            Path(shots).mkdir(parents=True, exist_ok=True)
-            (Path(shots) / name).write_bytes((tmp_path / name).read_bytes())
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (Path(shots) / name).write_bytes((folder / name).read_bytes())
 
 
 def test_a_report_link_is_a_link_only_when_it_is_http(desk: Desk) -> None:

@@ -247,7 +247,7 @@ def add_desk_routes(
     async def healthz() -> JSONResponse:
         health = await run_in_threadpool(_health, store, heartbeat)
         healthy = health["database"] == "ok" and health["scheduler"] in ("alive", "not here")
-        return JSONResponse(health, status_code=200 if healthy else 503)
+        return JSONResponse(health, status_code=200 if healthy else 503, headers=_HEADERS)
 
 
 _HEADERS = {
