@@ -30,6 +30,7 @@ from warning.cliutil import (
     err,
     fail,
     out,
+    require_store_home,
     scorer_for,
     settings_from,
 )
@@ -41,12 +42,34 @@ from warning.rules.pack import load_pack, run_tests
 from warning.score import Assessment, Scorer
 from warning.yamlio import InputError, load_yaml
 
+PARTLY_FAILED = 3  # `run --once` did its work, but a delivery failed or a source errored
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # never print locals
     help="Early-warning alerts for humanitarian NGOs.",
 )
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import version
+
+        print(f"warning {version('warning')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    """Early-warning alerts for humanitarian NGOs."""
+
+
 classifier_app = typer.Typer(no_args_is_help=True, help="The signal classifier.")
 app.add_typer(classifier_app, name="classifier")
 app.add_typer(rules_app, name="rules")
@@ -145,12 +168,21 @@ def run(
     once: Annotated[
         bool, typer.Option("--once", help="Process everything pending, then exit.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict/--no-strict",
+            help=f"With --once: exit {PARTLY_FAILED} when a delivery failed or a source "
+            "errored (the default), or 0 all the same.",
+        ),
+    ] = True,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Poll the sources, score, alert and deliver; until stopped, or once with --once."""
     from warning.outbox import SendingMeanwhile
 
     settings = settings_from(config)
+    require_store_home(settings)
     if not once:
         with SendingMeanwhile(settings):  # what is due goes out while the scorer loads
             service = _service(settings)
@@ -166,6 +198,8 @@ def run(
         f"{new} new report(s), {len(summary.alerts)} alert(s), {summary.sent} delivery(ies) sent, "
         f"{summary.failed} failed, {errors} source error(s)"
     )
+    if strict and (summary.failed or errors):
+        raise typer.Exit(PARTLY_FAILED)
 
 
 def _service(settings: Settings) -> Service:

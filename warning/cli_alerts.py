@@ -10,9 +10,17 @@ import typer
 from rich.table import Table
 
 from warning.alertview import alert_json
-from warning.cliutil import DEFAULT_CONFIG, SEVERITY_STYLE, ConfigOption, fail, out, settings_from
+from warning.cliutil import (
+    DEFAULT_CONFIG,
+    SEVERITY_STYLE,
+    ConfigOption,
+    fail,
+    open_store,
+    out,
+    settings_from,
+)
 from warning.models import Alert
-from warning.store import AlertRow, Store
+from warning.store import AlertRow
 from warning.times import as_utc
 
 alerts_app = typer.Typer(help="The alert log; `alerts show ID` for one alert's history.")
@@ -29,7 +37,7 @@ def alerts(
     if context.invoked_subcommand is not None:
         return
     settings = settings_from(config, secrets=False)
-    rows = Store(settings.database.url).alert_log(limit)
+    rows = open_store(settings).alert_log(limit)
     if as_json:
         print(json.dumps([alert_json(row) for row in rows], ensure_ascii=False, default=str))
         return
@@ -60,7 +68,7 @@ def show(
     """One alert: what, where, how bad, its labels, every message owed or sent per channel,
     and its history (created, updated, raised, silenced, sent, acked, repeated, escalated)."""
     settings = settings_from(config, secrets=False)
-    store = Store(settings.database.url)
+    store = open_store(settings)
     alert = store.alert(alert_id)
     if alert is None:
         fail([f"no alert #{alert_id}"], code=1)
@@ -107,7 +115,7 @@ def ack(
     if not by.strip():
         fail(["--by: say who acknowledges it"])
     settings = settings_from(config, secrets=False)
-    alert = Store(settings.database.url).ack(alert_id, by.strip(), note)
+    alert = open_store(settings).ack(alert_id, by.strip(), note)
     if alert is None:
         fail([f"no alert #{alert_id}"], code=1)
     out.print(f"alert #{alert_id} acknowledged by {_acked(alert)}", markup=False)

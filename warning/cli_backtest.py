@@ -14,9 +14,16 @@ import typer
 from rich.table import Table
 
 from warning.backtest import Outcome
-from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
+from warning.cliutil import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    fail,
+    open_store,
+    out,
+    scorer_for,
+    settings_from,
+)
 from warning.models import utcnow
-from warning.store import Store
 from warning.times import moment_or_ago
 
 
@@ -37,7 +44,7 @@ def backtest(
         fail(["give --rules PATH, --classifier PATH or both"])
     start, end = _when(since, "--since"), _when(until, "--until") if until else utcnow()
     settings = settings_from(config, secrets=False)
-    store = Store(settings.database.url)
+    store = open_store(settings)
     from warning.review import candidate_settings, replay_period  # loads scikit-learn
 
     scorer = scorer_for(candidate_settings(settings, rules, classifier))

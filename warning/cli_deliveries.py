@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, settings_from
+from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, open_store, out, settings_from
 from warning.config import Settings
 from warning.models import Delivery, DeliveryStatus, utcnow
 from warning.notify import Notifier
@@ -34,7 +34,7 @@ def deliveries(
     if context.invoked_subcommand is not None:
         return
     settings = settings_from(config, secrets=False)
-    rows = [_row(d, settings) for d in Store(settings.database.url).deliveries(status, limit)]
+    rows = [_row(d, settings) for d in open_store(settings).deliveries(status, limit)]
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))
         return
@@ -71,7 +71,7 @@ def retry(
         fail(["give either a delivery ID or --gave-up (optionally with --since T)"])
     after = _since(since) if since is not None else None
     settings = settings_from(config)
-    store = Store(settings.database.url)
+    store = open_store(settings)
     if delivery_id is not None:
         _check_retryable(store, delivery_id)
     outbox = Outbox(settings, store, Notifier(settings))

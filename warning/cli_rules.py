@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, scorer_for, settings_from
+from warning.cliutil import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    fail,
+    open_store,
+    out,
+    scorer_for,
+    settings_from,
+)
 from warning.precision import below
 from warning.review import precision_records
 from warning.rules.pack import RulePack, load_pack, run_tests
@@ -126,7 +134,7 @@ def precision(
     """Per rule: alerts it contributed to, reviewers' true and false positives, precision,
     the last false positives (worst first)."""
     settings = settings_from(config, secrets=False)
-    records = precision_records(Store(settings.database.url))
+    records = precision_records(open_store(settings))
     if as_json:
         print(json.dumps([r.to_json() for r in records]))
         return

@@ -10,11 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, settings_from
+from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, open_store, out, settings_from
 from warning.config import parse_duration
 from warning.models import Silence, utcnow
 from warning.routing import Matcher
-from warning.store import Store
 from warning.times import as_utc
 
 silence_app = typer.Typer(
@@ -42,7 +41,7 @@ def add(
     if seconds <= 0:
         fail([f"--for: {duration!r} is not a positive duration"])
     settings = settings_from(config, secrets=False)
-    silence = Store(settings.database.url).add_silence(
+    silence = open_store(settings).add_silence(
         matcher, utcnow() + timedelta(seconds=seconds), comment, author
     )
     out.print(f"silence #{silence.id} until {_when(silence)}: {', '.join(matcher)}", markup=False)
@@ -56,7 +55,7 @@ def list_silences(
 ) -> None:
     """Active silences, newest first (every one with --all)."""
     settings = settings_from(config, secrets=False)
-    silences = Store(settings.database.url).silences(everyone)
+    silences = open_store(settings).silences(everyone)
     if as_json:
         print(json.dumps([_json(s) for s in silences], ensure_ascii=False))
         return
@@ -70,7 +69,7 @@ def list_silences(
 def expire(silence_id: int, config: ConfigOption = DEFAULT_CONFIG) -> None:
     """End a silence now."""
     settings = settings_from(config, secrets=False)
-    silence = Store(settings.database.url).expire_silence(silence_id)
+    silence = open_store(settings).expire_silence(silence_id)
     if silence is None:
         fail([f"no silence #{silence_id}"], code=1)
     out.print(f"silence #{silence_id} expired at {_when(silence)}", markup=False)

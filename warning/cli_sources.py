@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from warning.cliutil import DEFAULT_CONFIG, ConfigOption, out, settings_from
+from warning.cliutil import DEFAULT_CONFIG, ConfigOption, open_store, out, settings_from
 from warning.sourceview import source_rows
-from warning.store import Store
 
 
 def sources(
@@ -19,7 +18,7 @@ def sources(
 ) -> None:
     """Every configured source: last success, last error, items seen and new, next run."""
     settings = settings_from(config, secrets=False)
-    rows = source_rows(settings, Store(settings.database.url))
+    rows = source_rows(settings, open_store(settings))
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))
         return

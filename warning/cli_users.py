@@ -10,9 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, out, settings_from
+from warning.cliutil import DEFAULT_CONFIG, ConfigOption, fail, open_store, out, settings_from
 from warning.models import User
-from warning.store import Store
 from warning.times import as_utc
 from warning.users import Role, hash_password
 
@@ -45,7 +44,7 @@ def add(
     except ValueError as exc:
         fail([str(exc)])
     settings = settings_from(config, secrets=False)
-    Store(settings.database.url).save_user(User(name=name, role=role.value, password_hash=hashed))
+    open_store(settings).save_user(User(name=name, role=role.value, password_hash=hashed))
     out.print(f"user {name} ({role.value}) saved", markup=False)
 
 
@@ -56,7 +55,7 @@ def list_users(
 ) -> None:
     """Users and their roles (never their password hashes)."""
     settings = settings_from(config, secrets=False)
-    users = Store(settings.database.url).users()
+    users = open_store(settings).users()
     if as_json:
         shown = [
             {"name": u.name, "role": u.role, "created_at": as_utc(u.created_at).isoformat()}
@@ -74,6 +73,6 @@ def list_users(
 def remove(name: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Remove a user; their sessions end at once."""
     settings = settings_from(config, secrets=False)
-    if not Store(settings.database.url).remove_user(name):
+    if not open_store(settings).remove_user(name):
         fail([f"no user named {name!r}"], code=1)
     out.print(f"user {name} removed", markup=False)

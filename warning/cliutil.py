@@ -12,13 +12,17 @@ from rich.console import Console
 from warning.config import Settings, load_settings
 from warning.logs import setup_logging
 from warning.score import Scorer
+from warning.store import Store
 from warning.yamlio import InputError
 
 # a pipe or a file gets lines of 160 columns rather than 80: tables stay readable
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
 
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The configuration file.")]
+ConfigOption = Annotated[
+    Path,
+    typer.Option("--config", "-c", envvar="WARNING_CONFIG", help="The configuration file."),
+]
 DEFAULT_CONFIG = Path("config.yaml")
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -39,8 +43,29 @@ def settings_from(path: Path, secrets: bool = True) -> Settings:
             settings = load_settings(path, unset_ok=not secrets)
     except InputError as exc:
         fail(exc.messages)
-    setup_logging(settings.redact, settings.logging.level, settings.logging.apprise)
+    logs = settings.logging
+    setup_logging(settings.redact, logs.level, logs.apprise, logs.format)
     return settings
+
+
+def open_store(settings: Settings) -> Store:
+    """The configured store; refused (one line, exit 2) when no config file was read and
+    the database does not exist yet: `warning` run from the wrong directory would create
+    an empty database there and report "no alerts"."""
+    require_store_home(settings)
+    return Store(settings.database.url)
+
+
+def require_store_home(settings: Settings) -> None:
+    url = settings.database.url
+    if settings.config_file is not None or not url.startswith("sqlite:///"):
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    if url != "sqlite:///:memory:" and not path.exists():
+        fail([
+            f"no {DEFAULT_CONFIG} here, so no database: run warning where its config file is, "
+            f"or give --config FILE (or WARNING_CONFIG=FILE); nothing was created at {path}"
+        ])  # fmt: skip
 
 
 def fail(messages: list[str], code: int = 2) -> NoReturn:

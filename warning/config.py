@@ -223,6 +223,7 @@ class LoggingSettings(Strict):
     # Apprise's own lines: its DEBUG and INFO quote whole payloads (WARNING_APPRISE_LOG,
     # when set, wins)
     apprise: LogLevel = "WARNING"
+    format: Literal["text", "json"] = "text"  # json: one object a line, for log collectors
 
 
 class ChannelSettings(Strict):
@@ -400,6 +401,7 @@ class Settings(Strict):
     channels: dict[str, ChannelSettings] = {}
     routes: RouteSettings | None = None  # None: each channel's min_severity is its route
     secrets: frozenset[str] = Field(frozenset(), exclude=True, repr=False)
+    config_file: Path | None = Field(None, exclude=True, repr=False)  # None: built-in defaults
 
     @field_validator("routes")
     @classmethod
@@ -550,5 +552,7 @@ def load_settings(path: Path, unset_ok: bool = False) -> Settings:
     named = data.get("channels") if isinstance(data, dict) else None
     context = {"channels": set(named) if isinstance(named, dict) else set()}
     settings = validate(Located(doc.path, data, doc.marks), Settings, context)
-    settings = settings.model_copy(update={"secrets": frozenset(found.secrets)})
+    settings = settings.model_copy(
+        update={"secrets": frozenset(found.secrets), "config_file": path.resolve()}
+    )
     return _resolve_paths(settings, path.parent.resolve())

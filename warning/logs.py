@@ -7,9 +7,11 @@ Apprise's own DEBUG and INFO lines (request URLs, payloads) stay out of the log 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 APPRISE = "apprise"
@@ -29,6 +31,22 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line (`logging.format: json`): time (UTC, ISO 8601), level,
+    logger, message and, with a traceback, exception; redacted as the text lines are."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False)
 
 
 class LibraryLevel(logging.Filter):
@@ -60,10 +78,14 @@ def use_redaction(redact: Callable[[str], str]) -> None:
 
 
 def setup_logging(
-    redact: Callable[[str], str], level: int | str = logging.INFO, apprise: str = "WARNING"
+    redact: Callable[[str], str],
+    level: int | str = logging.INFO,
+    apprise: str = "WARNING",
+    form: str = "text",
 ) -> None:
+    """Log to stderr as text lines or (`form` "json") JSON lines, every line redacted."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(JsonLines() if form == "json" else logging.Formatter(FORMAT))
     # first: dropped lines cost nothing
     handler.addFilter(LibraryLevel(APPRISE, apprise_level(apprise)))
     handler.addFilter(RedactingFilter(redact))

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from warning import metrics
 from warning.config import Settings
 from warning.donoharm import public
 from warning.lifecycle import Kind, acked_before_sent, follow_ups
@@ -114,6 +115,7 @@ class Outbox:
                 since = as_utc(delivery.failing_since) if delivery.failing_since else None
                 retry_at = next_attempt(self.settings.delivery, delivery.failures + 1, since, now)
             recorded = self.store.record_attempt(delivery, error, retry_at, now)
+            metrics.DELIVERIES.labels(recorded.channel, recorded.status).inc()
             _log_attempt(recorded)
             done.append(recorded)
         return done

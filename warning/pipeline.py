@@ -8,6 +8,7 @@ takes unscored reports, deliveries are claimed before they are sent.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from functools import partial
 
 from sqlalchemy.exc import DataError
 
+from warning import metrics
 from warning.card import load_thresholds
 from warning.classifier import SHIPPED, Reviewed, load_classifier
 from warning.config import Settings
@@ -206,6 +208,8 @@ class Service:
             own = getattr(exc, "orig", None) or exc
             refused = Stored(item.ref, None, notes=notes, error=reason(own)[:300])
             return self._record_refusal(name, refused, isinstance(exc, DataError))
+        if not duplicate:
+            metrics.RECEIVED.labels(name).inc()
         return Stored(item.ref, report_id, duplicate, notes)
 
     def _record_refusal(self, name: str, refused: Stored, permanent: bool) -> Stored:
@@ -218,6 +222,7 @@ class Service:
         if not fetching:
             log.exception("source %s: poll failed", state.name)
         state.failures += 1
+        metrics.POLL_FAILURES.labels(state.name).inc()
         state.last_error, state.last_error_at = reason, state.last_run_at
         every = timedelta(seconds=self.settings.source(state.name).every)
         delay = min(every * 2 ** (state.failures - 1), max(every, MAX_RETRY_DELAY))
@@ -250,8 +255,12 @@ class Service:
         alerts = []
         policy = self.policy()
         while batch := self.store.unscored_reports():
-            scored = self.scorer.score_many([report.text for report in batch])
+            started = time.perf_counter()
+            scored = list(self.scorer.score_many([report.text for report in batch]))
+            each = (time.perf_counter() - started) / len(batch)
             for report, assessment in zip(batch, scored, strict=True):
+                metrics.SCORING.observe(each)
+                metrics.SCORED.labels(report.source).inc()
                 assessment = self._escalated(assessment)
                 joining = self.events.event_for(report, assessment)
                 decide = partial(plan_alert, policy=policy)
@@ -260,6 +269,7 @@ class Service:
                     _log_alert(change)
                     if change.created:
                         alerts.append(change.alert)
+                        metrics.ALERTS.labels(change.alert.severity).inc()
         return alerts
 
     def policy(self) -> AlertPolicy:

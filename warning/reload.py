@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from warning import metrics
 from warning.classifier import SHIPPED as SHIPPED_EXAMPLES
 from warning.config import Settings, load_settings
 from warning.feedback import reviewed_examples, verdicts_stamp
@@ -78,6 +79,7 @@ class Reloader:
             if failures:
                 raise InputError([*failures, f"{len(failures)} rule test(s) failed"])
         except InputError as exc:
+            metrics.RELOAD_FAILURES.inc()
             for message in exc.messages:
                 log.error("reload rejected: %s", message)
             log.error(

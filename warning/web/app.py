@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -23,6 +24,7 @@ from starlette.requests import ClientDisconnect
 from warning.config import HttpSourceSettings, Settings
 from warning.jsonio import BadNumber
 from warning.liveness import Heartbeat
+from warning.metrics import exposition
 from warning.sources.base import Incoming, Intake, Stored
 from warning.store import Store
 from warning.text import title_of
@@ -90,6 +92,12 @@ def create_app(
     @app.get("/api/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def scrape() -> Response:
+        """Prometheus text format; like /healthz, no session needed (no secrets in it)."""
+        text = await run_in_threadpool(exposition, store)
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
 
     if not sources:  # no `http` source: the endpoint does not exist (404)
         return app
