@@ -78,3 +78,23 @@ def test_the_verdict_filter_reads_each_signals_latest_verdict(tmp_path: Path) ->
     assert row.verdicts == ()
     judged = {r.alert.id: r.verdicts for r in store.alert_page(AlertFilter())[0]}
     assert [v.verdict for v in judged[1]] == ["true_positive", "false_positive"]  # oldest first
+
+
+def test_the_alerts_table_wraps_a_long_title_whole(tmp_path: Path) -> None:
+    from tests.conftest import invoke, write_config
+    from warning.config import load_settings
+
+    config = write_config(tmp_path)
+    store = Store(load_settings(config).database.url)
+    title = "Situation Report No. 4: Tens of thousands flee fighting in Myanmar's Kayin State " * 2
+    with Session(store.engine) as session:
+        _alert(session, 1).title = title.strip() + " into Thailand's Tak province"
+        session.commit()
+    shown = invoke("alerts", "-c", str(config))
+    assert shown.code == 0, shown.stderr
+    cells = " ".join(
+        line.split("│")[6].strip() for line in shown.stdout.splitlines() if line.count("│") > 6
+    )
+    assert " ".join(cells.split()) == " ".join(
+        (title.strip() + " into Thailand's Tak province").split()
+    )

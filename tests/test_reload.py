@@ -195,3 +195,17 @@ def test_a_channel_added_by_reload_is_redacted_from_the_log(reloader: Reloader) 
     logging.getLogger("warning.test").warning("posting to /hooks/%s failed", secret)
     assert "posting to /hooks/*** failed" in stream.getvalue()
     assert secret not in stream.getvalue()
+
+
+def test_a_rejected_reload_is_counted_for_metrics(reloader: Reloader) -> None:
+    from warning.metrics import REGISTRY
+
+    def rejected() -> float:
+        return REGISTRY.get_sample_value("warning_reload_failures_total") or 0.0
+
+    before = rejected()
+    rules = reloader.service.settings.rules.path
+    assert rules is not None
+    (rules / "siege.yaml").write_text("rules: [unclosed\n")
+    assert reloader.check() is False
+    assert rejected() == before + 1

@@ -52,7 +52,7 @@ def alerts(
             f"[{SEVERITY_STYLE[a.severity]}]{a.severity}[/]",
             a.signals.replace(",", ", "),
             a.place,
-            a.title[:60],
+            a.title,  # whole: the table wraps it
             f"{a.reports}/{a.sources}",
             row.delivery_state,
         )
