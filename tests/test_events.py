@@ -227,3 +227,52 @@ def test_a_stored_reports_reading_is_kept_not_redone(tmp_path: Path, monkeypatch
     finder._reading(1, "Outlet", "one", "Gunmen killed 11 villagers in Kutum.")
     assert calls == ["one", "two", "three", "one"]
     assert list(finder.readings) == [3, 1]
+
+
+def test_the_near_duplicate_index_holds_only_the_window_and_restarts_the_same(
+    tmp_path: Path,
+    scorer,  # noqa: ANN001
+) -> None:
+    """Issue 12, item 4: a report leaves the in-memory index once it was received more than
+    events.window ago, so the index stays the window's size; a finder built after a restart
+    holds the same reports, so a copy joins (or not) the same either way."""
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from warning.config import EventSettings
+    from warning.dedupe import fingerprint
+    from warning.events import EventFinder, report_fingerprint
+    from warning.models import Report, utcnow
+
+    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    settings = EventSettings(window=3600)
+    now = [utcnow()]
+    finder = EventFinder(store, settings, clock=lambda: now[0])
+    text = SEED.read_text()
+    first = Report(source="s", title="first", text=text, received_at=now[0],
+                   fingerprint=fingerprint(text).to_bytes())  # as intake stores it  # fmt: skip
+    first_id, _ = store.add_report(first)
+    with Session(store.engine, expire_on_commit=False) as session:
+        first = session.get(Report, first_id)
+    assessment = scorer.score(text)
+    joining = finder.event_for(first, assessment)
+    store.record_score(first, assessment, joining, lambda facts: None)
+    assert len(finder.index) == 1
+
+    def first_found(minutes: int, n: int) -> tuple[bool, bool]:
+        """Is the first report a near-duplicate candidate for a copy received `minutes`
+        after it, in the running finder and in one built now (a restart)?"""
+        now[0] = first.received_at + timedelta(minutes=minutes)
+        copy = Report(id=10_000 + n, source="s", title=f"copy {n}", text=text + f" ({n})",
+                      received_at=now[0])  # fmt: skip
+        prints = report_fingerprint(copy)
+        restarted = EventFinder(store, settings, clock=lambda: now[0])
+        finder.event_for(copy, assessment)  # forgets what left the window, indexes the copy
+        running = first_id in {key for key, _ in finder.index.similar(prints)}
+        fresh = first_id in {key for key, _ in restarted.index.similar(prints)}
+        return running, fresh
+
+    assert first_found(59, 1) == (True, True)
+    assert first_found(61, 2) == (False, False)  # past the window: both forgot the first
+    assert first_id not in finder.received and len(finder.index) == 2  # the two copies

@@ -7,14 +7,18 @@ one. A report that joins an event and copies or retells one of its reports (a
 near-verbatim copy, or a rewrite that keeps its facts in order or credits its outlet: see
 `warning.copies`) adds no independent source.
 
-The near-duplicate index lives in memory, built at start from the store's recent reports,
-so the cost of a look-up stays flat as the store grows.
+The near-duplicate index lives in memory and holds the reports received within
+`events.window` (built at start from the store's reports of that window, and forgetting
+each report as it passes out of it), so its size and the cost of a look-up stay flat as the
+store grows, and a restart changes no join.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from warning.config import EventSettings
 from warning.copies import Told, retells, told
@@ -24,20 +28,27 @@ from warning.models import Report, utcnow
 from warning.placekeys import place_keys, shared
 from warning.score import Assessment
 from warning.store import Store
+from warning.times import as_utc
 
 LEAD = 300  # characters: where news names the place ("KUTUM, Sudan - ...")
-INDEXED_FOR = timedelta(days=30)  # reports older than this are not near-duplicate candidates
 RETELLING_READ = 20  # an event's latest reports a new one is compared with for a retelling
 TOLD_KEPT = 2048  # reports whose `told` reading is kept: each costs 90 us per KB to redo
 log = logging.getLogger(__name__)
 
 
 class EventFinder:
-    def __init__(self, store: Store, settings: EventSettings):
+    def __init__(
+        self, store: Store, settings: EventSettings, clock: Callable[[], datetime] = utcnow
+    ):
         self.store = store
         self.settings = settings
-        since = utcnow() - INDEXED_FOR
-        self.index = NearDuplicates.build(store.event_fingerprints(since), settings.similar)
+        self.clock = clock
+        self.kept_for = timedelta(seconds=settings.window)
+        self.index = NearDuplicates(settings.similar)
+        self.indexed: deque[tuple[datetime, int]] = deque()  # (received at, id), oldest first
+        self.received: dict[int, datetime] = {}
+        for rid, blob, received in store.event_fingerprints(clock() - self.kept_for):
+            self._index(rid, Fingerprint.from_bytes(blob), received)
         # report id -> its reading for copies.retells, oldest first: a stored report's text
         # does not change, and each report joining an event reads the event's latest 20
         self.readings: dict[int, Told] = {}
@@ -49,8 +60,9 @@ class EventFinder:
             return Joining()
         places = place_keys(assessment, report.title, report.text[:LEAD])
         prints = report_fingerprint(report)
+        self._forget_old()
         similar = [(key, s) for key, s in self.index.similar(prints) if key != report.id]
-        self.index.add(report.id, prints)
+        self._index(report.id, prints, as_utc(report.received_at))
         found = self.store.events_of([key for key, _ in similar])
         nearest = next((key for key, _ in similar if key in found), None)  # best first
         if nearest is not None:
@@ -61,6 +73,21 @@ class EventFinder:
         if not same:
             return Joining(None, False, places)
         return Joining(same[0], self._retells(report, *same), places, tuple(same[1:]))
+
+    def _index(self, rid: int, prints: Fingerprint, received: datetime) -> None:
+        self.index.add(rid, prints)
+        self.received[rid] = received
+        self.indexed.append((received, rid))
+
+    def _forget_old(self) -> None:
+        """Drop the reports received before the window (each once: a report indexed again
+        is forgotten by its latest time)."""
+        since = self.clock() - self.kept_for
+        while self.indexed and self.indexed[0][0] < since:
+            received, rid = self.indexed.popleft()
+            if self.received.get(rid) == received:
+                del self.received[rid]
+                self.index.remove(rid)
 
     def _retells(self, report: Report, *events: int) -> bool:
         """Whether `report` retells one of the latest reports of `events` (the one it joins

@@ -236,13 +236,16 @@ class Store:
         event.sources += 0 if joining.copy else 1  # a copy of its stories: no new source
         return event
 
-    def event_fingerprints(self, since: datetime) -> list[tuple[int, bytes]]:
-        """(report id, fingerprint) of reports in events, received since `since`."""
+    def event_fingerprints(self, since: datetime) -> list[tuple[int, bytes, datetime]]:
+        """(report id, fingerprint, received at) of reports in events, received since
+        `since`, oldest first."""
         with Session(self.engine) as session:
-            query = select(Report.id, Report.fingerprint).where(
-                Report.event_id.is_not(None), Report.received_at >= since
+            query = (
+                select(Report.id, Report.fingerprint, Report.received_at)
+                .where(Report.event_id.is_not(None), Report.received_at >= since)
+                .order_by(Report.received_at, Report.id)
             )
-            return [(rid, blob) for rid, blob in session.exec(query) if blob]
+            return [(rid, blob, as_utc(at)) for rid, blob, at in session.exec(query) if blob]
 
     def event_reports(self, event_id: int, limit: int) -> list[tuple[int, str, str, str]]:
         """(report id, outlet, title, text) of the event's latest `limit` reports."""
