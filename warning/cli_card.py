@@ -35,7 +35,7 @@ from warning.config import Settings
 from warning.evaluation import reliability_bins
 from warning.labelled import LabelledSet
 from warning.score import Assessment, Scorer
-from warning.store import Store
+from warning.store import Store, store_missing
 from warning.yamlio import InputError
 
 if TYPE_CHECKING:  # imported where used: scikit-learn would slow every other command
@@ -56,7 +56,7 @@ def _reviewed(settings: Settings) -> list[Reviewed]:
     from warning.feedback import reviewed_examples
 
     url = settings.database.url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+    if store_missing(url):
         return []
     return reviewed_examples(Store(url), settings)
 

@@ -22,7 +22,7 @@ from warning.precision import below
 from warning.review import precision_records
 from warning.rules.pack import RulePack, load_pack, run_tests
 from warning.rules.tools import explain, lint, read_corpus
-from warning.store import Store
+from warning.store import Store, store_missing
 from warning.yamlio import InputError
 
 rules_app = typer.Typer(no_args_is_help=True, help="Test, explain and lint the rules.")
@@ -116,7 +116,7 @@ def _imprecise(config: Path) -> list[str]:
     """Rules reviewers found imprecise (review.min_precision, review.min_judged)."""
     settings = settings_from(config, secrets=False)
     url = settings.database.url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+    if store_missing(url):
         return []  # no store yet: nothing reviewed (and linting creates none)
     floor, least = settings.review.min_precision, settings.review.min_judged
     return [

@@ -12,7 +12,7 @@ from rich.console import Console
 from warning.config import Settings, load_settings
 from warning.logs import setup_logging
 from warning.score import Scorer
-from warning.store import Store
+from warning.store import Store, sqlite_file, store_missing
 from warning.yamlio import InputError
 
 # a pipe or a file gets lines of 160 columns rather than 80: tables stay readable
@@ -58,13 +58,11 @@ def open_store(settings: Settings) -> Store:
 
 def require_store_home(settings: Settings) -> None:
     url = settings.database.url
-    if settings.config_file is not None or not url.startswith("sqlite:///"):
-        return
-    path = Path(url.removeprefix("sqlite:///"))
-    if url != "sqlite:///:memory:" and not path.exists():
+    if settings.config_file is None and store_missing(url):
         fail([
             f"no {DEFAULT_CONFIG} here, so no database: run warning where its config file is, "
-            f"or give --config FILE (or WARNING_CONFIG=FILE); nothing was created at {path}"
+            f"or give --config FILE (or WARNING_CONFIG=FILE); nothing was created at "
+            f"{sqlite_file(url)}"
         ])  # fmt: skip
 
 

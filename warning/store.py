@@ -111,10 +111,24 @@ class EventView:
     signals: frozenset[str]
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for another database or one in memory."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return None
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def store_missing(url: str) -> bool:
+    """A SQLite file that does not exist yet (opening it would create it)."""
+    path = sqlite_file(url)
+    return path is not None and not path.exists()
+
+
 class Store:
     def __init__(self, url: str):
-        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -877,18 +891,18 @@ def _filtered(query, wanted: AlertFilter):  # noqa: ANN001, ANN202 (a select of 
 def _in_state(query, state: str, quiet_before: datetime | None):  # noqa: ANN001, ANN202
     """`query` limited to alerts in `state`, as alertview.alert_state names them: silenced;
     else acknowledged; else resolved (unchanged since `quiet_before`) or new."""
-    open_ = (Alert.silenced_by.is_(None), Alert.acked_at.is_(None))
+    unsilenced, unacked = Alert.silenced_by.is_(None), Alert.acked_at.is_(None)
     if state == "silenced":
-        return query.where(Alert.silenced_by.is_not(None))
+        return query.where(~unsilenced)
     if state == "acked":
-        return query.where(open_[0], Alert.acked_at.is_not(None))
-    if state == "resolved":
-        if quiet_before is None:
-            return query.where(false())
-        return query.where(*open_, ~_changed_since(quiet_before))
-    if state == "new":
-        return query.where(*open_, *([_changed_since(quiet_before)] if quiet_before else []))
-    return query
+        return query.where(unsilenced, ~unacked)
+    if state not in ("resolved", "new"):
+        return query
+    query = query.where(unsilenced, unacked)
+    if quiet_before is None:  # nothing resolves without a window
+        return query.where(false()) if state == "resolved" else query
+    firing = _changed_since(quiet_before)
+    return query.where(firing if state == "new" else ~firing)
 
 
 def _with_verdict(query, verdict: str):  # noqa: ANN001, ANN202
