@@ -178,10 +178,11 @@ def start_daemon(config: Path, env: dict | None = None, stdout: int = subprocess
 
 
 def write_config(folder: Path, channels: dict[str, dict] | None = None, **extra: object) -> Path:
-    """A config.yaml in `folder`: a folder source over folder/inbox, SQLite in folder."""
+    """A config.yaml in `folder`: a folder source over folder/inbox, and the test's database
+    (SQLite in folder, or a fresh PostgreSQL database in a test of both: `store_url`)."""
     (folder / "inbox").mkdir(exist_ok=True)
     config = {
-        "database": {"url": "sqlite:///warning.db"},
+        "database": {"url": DATABASE.url or "sqlite:///warning.db"},
         "sources": [{"name": "inbox", "kind": "folder", "path": "inbox", "every": "1s"}],
         "channels": channels or {},
         "delivery": {"retry_after": "1s", "max_attempts": 3},
@@ -261,6 +262,111 @@ def site():  # noqa: ANN201
     yield served
     server.shutdown()
     server.server_close()
+
+
+PG_SERVER = os.environ.get("WARNING_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+@dataclass
+class TestDatabase:
+    """The database of the running test: "" for SQLite in its folder; a PostgreSQL URL in
+    tests marked `both_databases` when run on PostgreSQL (a fresh database for each test)."""
+
+    url: str = ""
+
+
+DATABASE = TestDatabase()
+
+
+def store_url(folder: Path) -> str:
+    """The running test's store URL: its PostgreSQL database, or SQLite in `folder`."""
+    return DATABASE.url or f"sqlite:///{folder / 'warning.db'}"
+
+
+def query(where: Path | str, sql: str, **params: object) -> list[tuple]:
+    """The rows of `sql` in the test's database in folder `where` (or at the URL `where`);
+    none while it or its table does not exist. A statement that changes rows is committed."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from warning.store import engine_for, store_missing
+
+    url = where if isinstance(where, str) else store_url(where)
+    if store_missing(url):
+        return []
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(sql), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    except (OperationalError, ProgrammingError):
+        return []
+    finally:
+        engine.dispose()
+
+
+def stored_text(where: Path | str) -> str:
+    """Everything the test's database (in folder `where`, or at URL `where`) holds, as
+    text: a SQLite file's bytes (free pages too), or every row of every PostgreSQL table."""
+    from warning.store import sqlite_file
+
+    url = where if isinstance(where, str) else store_url(where)
+    path = sqlite_file(url)
+    if path is not None:
+        return path.read_bytes().decode("utf-8", "replace")
+    tables = query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return "\n".join(repr(query(url, f'SELECT * FROM "{name}"')) for (name,) in tables)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: run the test on SQLite and on PostgreSQL (PG_SERVER)"
+    )
+    config.addinivalue_line(
+        "markers", "sqlite_only: not run on PostgreSQL in a module marked both_databases"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    definition = metafunc.definition
+    if definition.get_closest_marker("both_databases") and not definition.get_closest_marker(
+        "sqlite_only"
+    ):
+        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh database on PG_SERVER (the server must be up: `.ci/run` starts it), its URL;
+    dropped afterwards, whoever is still connected."""
+    import uuid
+
+    import psycopg
+
+    name = f"warning_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """ "sqlite", or in a test marked `both_databases` "postgresql" too: a fresh database for
+    that test alone. Autouse, so it is set before any fixture writes a config or opens a
+    store (a module-scoped fixture must name its database itself: tests/test_desk.py)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield "sqlite"
+        return
+    with postgres_database() as url:
+        DATABASE.url = url
+        try:
+            yield "postgresql"
+        finally:
+            DATABASE.url = ""
 
 
 @pytest.fixture(autouse=True)

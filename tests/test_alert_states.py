@@ -8,11 +8,15 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session
 
+from tests.conftest import store_url
 from warning.alertview import STATES, alert_state
 from warning.models import Alert, Report, Verdict, utcnow
 from warning.store import AlertFilter, Store
+
+pytestmark = pytest.mark.both_databases
 
 
 def _alert(session: Session, n: int, **fields: object) -> Alert:
@@ -27,7 +31,7 @@ def _alert(session: Session, n: int, **fields: object) -> Alert:
 
 
 def test_each_alert_is_in_the_state_the_filter_selects_it_by(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    store = Store(store_url(tmp_path))
     now = utcnow()
     old, quiet_before = now - timedelta(days=5), now - timedelta(days=3)
     with Session(store.engine, expire_on_commit=False) as session:
@@ -51,7 +55,7 @@ def test_each_alert_is_in_the_state_the_filter_selects_it_by(tmp_path: Path) -> 
 
 
 def test_the_verdict_filter_reads_each_signals_latest_verdict(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    store = Store(store_url(tmp_path))
     with Session(store.engine) as session:
         for n in range(1, 5):
             _alert(session, n)

@@ -17,12 +17,15 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import SEED, free_port, start_daemon, write_config
 from warning.config import load_settings
 from warning.models import Alert, Delivery, DeliveryStatus, Report, utcnow
 from warning.store import INTERRUPTED, Store
+
+pytestmark = pytest.mark.both_databases
 
 ALERTS = 50
 KILLS = 20

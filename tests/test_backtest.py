@@ -24,6 +24,8 @@ from warning.review import replay_period
 from warning.sources import Incoming
 from warning.store import Store
 
+pytestmark = pytest.mark.both_databases
+
 ROOT = Path(__file__).parent.parent
 H, C, L, N = Severity.high, Severity.critical, Severity.low, Severity.none
 

@@ -16,6 +16,8 @@ from warning.rules.pack import load_pack
 from warning.score import Scorer
 from warning.store import Store
 
+pytestmark = pytest.mark.both_databases
+
 PACK = """signal: displacement
 description: People forced from their homes.
 rules:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import write_config
 from warning.config import load_settings
 from warning.copies import MIN_SHARED, facts, in_order, retells, told
@@ -12,6 +14,8 @@ from warning.notify import Notifier
 from warning.pipeline import Service
 from warning.sources.base import Incoming
 from warning.store import Store
+
+pytestmark = pytest.mark.both_databases
 
 WIRE = (
     "Gunmen attacked the village of Tabanga in Mali's Mopti region before dawn on Sunday, "

@@ -13,6 +13,8 @@ from tests.test_retry import attempts_of, outbox, restart, rewrite, seed_alert
 from warning.cli import app
 from warning.models import Delivery, DeliveryStatus, utcnow
 
+pytestmark = pytest.mark.both_databases
+
 DAY = timedelta(days=1)
 
 

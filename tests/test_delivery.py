@@ -8,11 +8,10 @@ import email.policy
 import json
 import os
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
-from tests.conftest import SEED, free_port, invoke, start_daemon, write_config
+from tests.conftest import SEED, free_port, invoke, query, start_daemon, stored_text, write_config
 
 
 def _channels(email_url: str, hook_url: str) -> dict[str, dict]:
@@ -96,16 +95,8 @@ def test_alert_below_every_channel_minimum_is_logged_not_sent(
     assert not http_server.posts and not smtp_server.mailbox.messages
 
 
-def _deliveries(db: Path) -> dict[str, tuple[str, int, str]]:
-    if not db.exists():
-        return {}
-    with sqlite3.connect(db) as connection:
-        try:
-            rows = connection.execute(
-                "select channel, status, attempts, error from delivery"
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return {}
+def _deliveries(folder: Path) -> dict[str, tuple[str, int, str]]:
+    rows = query(folder, "select channel, status, attempts, error from delivery")
     return {row[0]: row[1:] for row in rows}
 
 
@@ -123,21 +114,21 @@ def test_dead_smtp_is_recorded_others_still_delivered_daemon_keeps_running(
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            email_row = _deliveries(tmp_path / "warning.db").get("duty-email")
+            email_row = _deliveries(tmp_path).get("duty-email")
             if email_row and email_row[1] >= 2:  # failed, then retried and failed again
                 break
             time.sleep(0.5)
         assert daemon.poll() is None, "the daemon stopped"
-        rows = _deliveries(tmp_path / "warning.db")
+        rows = _deliveries(tmp_path)
         status, attempts, error = rows["duty-email"]
         assert status == "failed" and attempts >= 2
         assert "Connection" in error and "refused" in error.lower()
         assert rows["field-chat"][0] == "sent"
-        with sqlite3.connect(tmp_path / "warning.db") as connection:
-            tries = connection.execute(
-                "select a.ok, a.error from attempt a join delivery d on d.id = a.delivery_id"
-                " where d.channel = 'duty-email' order by a.id"
-            ).fetchall()
+        tries = query(
+            tmp_path,
+            "select a.ok, a.error from attempt a join delivery d on d.id = a.delivery_id"
+            " where d.channel = 'duty-email' order by a.id",
+        )
         assert len(tries) >= 2 and not any(ok for ok, _ in tries)
         assert all("refused" in e.lower() for _, e in tries)
         assert len(http_server.posts) == 1
@@ -151,4 +142,4 @@ def test_dead_smtp_is_recorded_others_still_delivered_daemon_keeps_running(
     assert len(alerts) == 1 and alerts[0]["severity"] == "critical"
     listing = invoke("alerts", "--config", str(config), env={"SMTP_PASSWORD": secret})
     assert secret not in json.dumps(alerts) + listing.stdout + listing.stderr
-    assert secret not in (tmp_path / "warning.db").read_bytes().decode("utf-8", "replace")
+    assert secret not in stored_text(tmp_path)

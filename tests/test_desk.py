@@ -5,12 +5,12 @@ once in Debian's headless Chromium with JavaScript off."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import re
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +20,15 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import SEED, free_port, invoke, write_config
+from tests.conftest import (
+    SEED,
+    free_port,
+    invoke,
+    postgres_database,
+    query,
+    stored_text,
+    write_config,
+)
 from warning.cli import app
 from warning.config import load_settings
 from warning.liveness import STALE, Heartbeat
@@ -47,6 +55,10 @@ class Desk:
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10, follow_redirects=False)
 
+    @property
+    def database(self) -> str:
+        return self.store.engine.url.render_as_string(hide_password=False)
+
 
 def cli(*args: str, stdin: str | None = None):  # noqa: ANN201
     return CliRunner().invoke(app, list(args), input=stdin)
@@ -59,11 +71,14 @@ def open_desk(
     batches: list[list[Path]],
     channels: dict[str, dict] | None = None,
     web: dict | None = None,
+    database_url: str = "",
 ) -> Iterator[Desk]:
     """A desk over a store that scored `batches` of report files, one run each, in order
     (the last batch's alerts are the newest), with the users of PASSWORDS."""
     port = free_port()
-    config = write_config(folder, channels, web={"enabled": True, "port": port, **(web or {})})
+    web = {"enabled": True, "port": port, **(web or {})}
+    database = {"database": {"url": database_url}} if database_url else {}
+    config = write_config(folder, channels, web=web, **database)
     settings = load_settings(config)
     service = Service(settings, Store(settings.database.url), scorer, Notifier(settings))
     for batch in batches:
@@ -82,10 +97,19 @@ def open_desk(
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory, scorer) -> Iterator[Desk]:  # noqa: ANN001
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def desk(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    scorer,  # noqa: ANN001
+) -> Iterator[Desk]:
+    """One desk for the module's tests, on SQLite and again on PostgreSQL (its own database:
+    the per-test `database` fixture is function-scoped)."""
     examples = sorted(EXAMPLES.glob("*.txt"))
-    with open_desk(tmp_path_factory.mktemp("desk"), scorer, [examples]) as shown:
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(postgres_database()) if request.param == "postgresql" else ""
+        folder = tmp_path_factory.mktemp("desk")
+        shown = stack.enter_context(open_desk(folder, scorer, [examples], database_url=url))
         assert len(shown.store.alert_log()) == 3
         yield shown
 
@@ -109,11 +133,9 @@ def test_users_are_stored_with_argon2_hashes_only(desk: Desk) -> None:
         ("amina", "analyst"), ("omar", "viewer"), ("viewer", "viewer")
     ]  # fmt: skip
     assert "hash" not in json.dumps(listed)
-    database = desk.config.parent / "warning.db"
-    with sqlite3.connect(database) as db:
-        hashes = [h for (h,) in db.execute("SELECT password_hash FROM user")]
-    assert all(h.startswith("$argon2id$") for h in hashes)
-    assert PASSWORDS["amina"].encode() not in database.read_bytes()
+    hashes = [h for (h,) in query(desk.database, 'SELECT password_hash FROM "user"')]
+    assert len(hashes) == 3 and all(h.startswith("$argon2id$") for h in hashes)
+    assert PASSWORDS["amina"] not in stored_text(desk.database)
     short = cli("user", "add", "x", "--role", "viewer", "--password-stdin", "-c",
                 str(desk.config), stdin="short\n")  # fmt: skip
     assert short.exit_code == 2 and "at least 10 characters" in short.output
@@ -173,8 +195,8 @@ def test_sign_in_needs_the_form_token_and_slows_down_after_five_failures(desk: D
         cookie = signed.headers["set-cookie"]
         assert "warning_session=" in cookie and "HttpOnly" in cookie
         assert "samesite=lax" in cookie.lower() and "Secure" not in cookie  # plain http here
-        with sqlite3.connect(desk.config.parent / "warning.db") as db:
-            stored = [t for (t,) in db.execute("SELECT token_hash FROM websession")]
+        stored = [t for (t,) in query(desk.database, "SELECT token_hash FROM websession")]
+        assert stored
         assert client.cookies["warning_session"] not in stored  # only its SHA-256 is kept
     with desk.client() as client:
         for _ in range(5):
@@ -598,13 +620,12 @@ def _keep_screenshots(folder: Path, names: tuple[str, ...]) -> None:
 def test_a_report_link_is_a_link_only_when_it_is_http(desk: Desk) -> None:
     """A feed's `javascript:` URL is shown as text, never as a link."""
     report_id = desk.store.alert(1).report_id
-    with sqlite3.connect(desk.config.parent / "warning.db") as db:
-        db.execute("UPDATE report SET url = ? WHERE id = ?", ("javascript:alert(1)", report_id))
+    update = "UPDATE report SET url = :url WHERE id = :id"
+    query(desk.database, update, url="javascript:alert(1)", id=report_id)
     try:
         with desk.client() as client:
             assert sign_in(client, "viewer").status_code == 303
             page = client.get("/alerts/1").text
         assert 'href="javascript:' not in page and " · javascript:alert(1)</p>" in page
     finally:
-        with sqlite3.connect(desk.config.parent / "warning.db") as db:
-            db.execute("UPDATE report SET url = '' WHERE id = ?", (report_id,))
+        query(desk.database, update, url="", id=report_id)

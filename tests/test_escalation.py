@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import write_config
 from warning.config import load_settings
 from warning.notify import Notifier
 from warning.pipeline import Service
-from warning.store import Store
+from warning.store import Store, upgrade_schema
+
+pytestmark = pytest.mark.both_databases
 
 SIEGE = "Around 20,000 people are besieged by armed factions in the town of Aleppo, Syria."
 COMMS = "Communications have been cut in Aleppo, Syria, raising fears of massacres."
@@ -60,6 +64,7 @@ def test_a_store_from_an_older_version_gains_the_new_columns(tmp_path: Path) -> 
     db = tmp_path / "old.db"
     with sqlite3.connect(db) as connection:
         connection.executescript(OLD_REPORT_TABLE)
+    upgrade_schema(f"sqlite:///{db}")
     store = Store(f"sqlite:///{db}")
     assert store.counts()["report"] == 1
     with sqlite3.connect(db) as connection:

@@ -20,6 +20,7 @@ from tests.conftest import (
     free_port,
     invoke,
     start_daemon,
+    store_url,
     write_config,
 )
 from tests.test_sources import item, rss
@@ -29,6 +30,8 @@ from warning.notify import Notifier
 from warning.pipeline import Service
 from warning.sources import Stored
 from warning.store import Store
+
+pytestmark = pytest.mark.both_databases
 
 ORIGINAL = (DATA / "pages" / "seed_page.html").read_bytes()
 
@@ -219,7 +222,7 @@ def test_a_stored_reports_reading_is_kept_not_redone(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(events, "told", counting)
     monkeypatch.setattr(events, "TOLD_KEPT", 2)
-    finder = events.EventFinder(Store(f"sqlite:///{tmp_path / 'w.db'}"), EventSettings())
+    finder = events.EventFinder(Store(store_url(tmp_path)), EventSettings())
     first = finder._reading(1, "Outlet", "one", "Gunmen killed 11 villagers in Kutum.")
     assert finder._reading(1, "Outlet", "one", "Gunmen killed 11 villagers in Kutum.") is first
     finder._reading(2, "Outlet", "two", "Thousands fled Kutum.")
@@ -245,7 +248,7 @@ def test_the_near_duplicate_index_holds_only_the_window_and_restarts_the_same(
     from warning.events import EventFinder, report_fingerprint
     from warning.models import Report, utcnow
 
-    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    store = Store(store_url(tmp_path))
     settings = EventSettings(window=3600)
     now = [utcnow()]
     finder = EventFinder(store, settings, clock=lambda: now[0])

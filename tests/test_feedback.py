@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import invoke, trimmed_examples, write_config
 from warning.classifier import Reviewed, load_examples
 from warning.config import load_settings
@@ -15,6 +17,8 @@ from warning.notify import Notifier
 from warning.pipeline import Service
 from warning.reload import Reloader
 from warning.store import Store
+
+pytestmark = pytest.mark.both_databases
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "inbox"
 
@@ -89,6 +93,7 @@ def test_a_new_verdict_retrains_the_classifier_at_the_next_reload(
     assert reloader.check() is False  # once per change
 
 
+@pytest.mark.sqlite_only  # trains classifiers: the store part is one read
 def test_classifier_eval_reports_figures_with_and_without_the_reviewed_sentences(
     tmp_path: Path,
     scorer,  # noqa: ANN001

@@ -26,6 +26,8 @@ from warning.routing import Options, Route
 from warning.timing import Digest, Escalate, QuietHours, Timing
 from warning.tokens import BadToken, sign, verify
 
+pytestmark = pytest.mark.both_databases
+
 NIGHT = QuietHours(((time(22), time(7)),), frozenset(range(5)), "Africa/Khartoum")  # UTC+2
 
 

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, invoke, write_config
+from tests.conftest import DATABASE, free_port, invoke, write_config
 from warning.cli import PARTLY_FAILED
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_version_is_the_installed_packages() -> None:
@@ -43,11 +45,15 @@ def test_warning_config_names_the_config_file(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
+    made = invoke("db", "upgrade", env={"WARNING_CONFIG": str(config)})
+    assert made.code == 0, made.stderr
     result = invoke("alerts", env={"WARNING_CONFIG": str(config)})
     assert result.code == 0, result.stderr
-    assert (config.parent / "warning.db").exists() and list(elsewhere.iterdir()) == []
+    assert list(elsewhere.iterdir()) == []
+    assert DATABASE.url or (config.parent / "warning.db").exists()
 
 
+@pytest.mark.sqlite_only  # starts again from no database
 def test_run_once_exit_code_says_a_source_errored_or_a_delivery_failed(tmp_path: Path) -> None:
     dead = "http://127.0.0.1:9/feed"  # nothing listens on port 9
     config = write_config(tmp_path, sources=[{"name": "down", "kind": "rss", "url": dead}])

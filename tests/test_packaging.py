@@ -28,4 +28,8 @@ def test_wheel_carries_the_packs(tmp_path: Path) -> None:
         "warning/templates/alert.html.j2",
         "warning/templates/alert.md.j2",
         "warning/data/places.yaml",
+        "warning/migrations/env.py",
+        "warning/migrations/script.py.mako",
     } <= names
+    for migration in (REPO / "warning" / "migrations" / "versions").glob("*.py"):
+        assert f"warning/migrations/versions/{migration.name}" in names

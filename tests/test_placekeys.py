@@ -16,6 +16,8 @@ from warning.score import Assessment
 from warning.sources.base import Incoming
 from warning.store import Store
 
+pytestmark = pytest.mark.both_databases
+
 NONE = Assessment.__new__(Assessment)  # unknown_names only reads `places`
 object.__setattr__(NONE, "places", ())
 

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, start_daemon, write_config
+from tests.conftest import REPO, query, start_daemon, write_config
 from warning.config import load_settings
 from warning.notify import Notifier
 from warning.pipeline import Service
@@ -64,22 +63,12 @@ class Log:
         raise AssertionError(f"no log line with {text!r} in:\n{''.join(self.lines)}")
 
 
-def _alert_signals(db: Path) -> list[list[str]]:
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute("select assessment from alert order by id").fetchall()
-    return [[s["name"] for s in json.loads(row[0])["signals"]] for row in rows]
-
-
-def _wait_alerts(db: Path, count: int, timeout: float = 60) -> list[list[str]]:
+def _wait_alerts(folder: Path, count: int, timeout: float = 60) -> list[list[str]]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if db.exists():
-            try:
-                alerts = _alert_signals(db)
-            except sqlite3.OperationalError:
-                alerts = []
-            if len(alerts) >= count:
-                return alerts
+        rows = query(folder, "select assessment from alert order by id")
+        if len(rows) >= count:
+            return [[s["name"] for s in json.loads(row[0])["signals"]] for row in rows]
         time.sleep(0.3)
     raise AssertionError(f"fewer than {count} alerts after {timeout}s")
 
@@ -98,7 +87,7 @@ def test_reload_good_then_bad_rules(tmp_path: Path) -> None:
         assert "siege.yaml" in applied and "+siege.zzyzx-test" in applied
 
         (tmp_path / "inbox" / "one.txt").write_text("Day 40 of the zzyzxville blockade.\n")
-        assert _wait_alerts(tmp_path / "warning.db", 1) == [["siege"]]
+        assert _wait_alerts(tmp_path, 1) == [["siege"]]
 
         siege.write_text(siege.read_text() + "  - id: [unclosed\n")
         log.wait_for("last good configuration keeps running")
@@ -115,7 +104,7 @@ def test_reload_good_then_bad_rules(tmp_path: Path) -> None:
         (tmp_path / "inbox" / "two.txt").write_text(
             "Day 41 of the zzyzxville blockade, a new week.\n"
         )
-        assert _wait_alerts(tmp_path / "warning.db", 2)[1] == ["siege"]
+        assert _wait_alerts(tmp_path, 2)[1] == ["siege"]
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=60)

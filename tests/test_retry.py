@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from tests.conftest import SEED, write_config
@@ -22,6 +21,8 @@ from warning.score import Scorer
 from warning.sources import Incoming
 from warning.store import Store
 from warning.yamlio import InputError
+
+pytestmark = pytest.mark.both_databases
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DEFAULTS = DeliverySettings()
@@ -177,16 +178,3 @@ def test_a_failure_past_give_up_after_gives_up(tmp_path: Path, scorer, smtp_serv
     assert outbox(settings, store).deliver_due() == (0, 1)
     assert store.delivery(1).status == DeliveryStatus.gave_up
     assert outbox(settings, store).deliver_due() == (0, 0)  # never tried again by itself
-
-
-def test_an_old_store_gains_the_new_columns(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    store = Store(url)
-    with store.engine.begin() as connection:
-        connection.execute(text("ALTER TABLE delivery DROP COLUMN failing_since"))
-        connection.execute(text("ALTER TABLE delivery DROP COLUMN failures"))
-    store.close()
-    upgraded = Store(url)
-    with upgraded.engine.begin() as connection:
-        columns = {row[1]: row for row in connection.execute(text("PRAGMA table_info(delivery)"))}
-    assert "failing_since" in columns and columns["failures"][4] == "0"

@@ -368,6 +368,7 @@ def test_read_only_commands_work_without_the_delivery_secrets(tmp_path: Path) ->
         {"duty": {"url": "mailtos://alerts:${UNSET_SMTP_PASSWORD}@127.0.0.1:9?to=a@example.org"}},
     )
     runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade", "--config", str(config)]).exit_code == 0
     for command in (["alerts"], ["sources"], ["routes", "test", "severity=high"], ["deliveries"]):
         result = runner.invoke(app, [*command, "--config", str(config)])
         assert result.exit_code == 0, (command, result.output)

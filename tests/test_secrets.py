@@ -12,9 +12,11 @@ from urllib.parse import quote
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import DATA, SEED, Page, free_port, run_cli, write_config
+from tests.conftest import DATA, SEED, Page, free_port, run_cli, stored_text, write_config
 from warning.cli import PARTLY_FAILED, app
 from warning.config import ChannelSettings, HttpSourceSettings, Settings
+
+pytestmark = pytest.mark.both_databases
 
 HOOK_TOKEN = "LiteralTok3n9x"  # answered with a 500 that quotes the hook's path
 DEAD_TOKEN = "DeadHookTok3n42"  # nothing listens: requests' error names the URL
@@ -60,7 +62,7 @@ def test_literal_secrets_reach_no_log_no_store_no_output(tmp_path: Path, site, c
     assert any(method == "POST" for method, *_ in site.requests)  # the server was asked
     _assert_hidden(done.stdout + done.stderr)
 
-    _assert_hidden((tmp_path / "warning.db").read_bytes().decode("utf-8", "replace"))
+    _assert_hidden(stored_text(tmp_path))
     listing = cli("alerts", "--json", "--config", str(config))
     assert listing.exit_code == 0, listing.output
     errors = {d["channel"]: d["error"] for d in json.loads(listing.stdout)[0]["deliveries"]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import SEED, write_config
@@ -17,6 +18,8 @@ from warning.outbox import Outbox
 from warning.pipeline import Service
 from warning.sources import Incoming
 from warning.store import Store
+
+pytestmark = pytest.mark.both_databases
 
 
 def cli(*args: str):  # noqa: ANN201

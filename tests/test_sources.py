@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED, Page, Site, invoke, start_daemon, write_config
+from tests.conftest import SEED, Page, Site, invoke, query, start_daemon, write_config
 from warning.cli import PARTLY_FAILED
 from warning.config import load_settings
 from warning.pipeline import build_service
@@ -277,9 +276,8 @@ def test_a_poll_killed_half_way_loses_and_repeats_nothing(tmp_path: Path, site: 
         daemon.communicate(timeout=10)
     result = invoke("run", "--once", "--config", str(config))
     assert result.code == 0, result.stderr
-    with sqlite3.connect(tmp_path / "warning.db") as db:
-        refs = [ref for (ref,) in db.execute("SELECT ref FROM report WHERE source = 'news'")]
-        files = db.execute("SELECT count(*) FROM report WHERE source = 'inbox'").fetchone()[0]
+    refs = [ref for (ref,) in query(tmp_path, "SELECT ref FROM report WHERE source = 'news'")]
+    ((files,),) = query(tmp_path, "SELECT count(*) FROM report WHERE source = 'inbox'")
     assert sorted(refs) == sorted(site.url(f"/story/{n}") for n in range(count))
     assert files == len(inbox_files)
     assert sorted(p.name for p in (tmp_path / "inbox" / "done").iterdir()) == sorted(inbox_files)

@@ -18,13 +18,14 @@ from typer.testing import CliRunner
 from tests.conftest import HttpCapture, free_port, write_config
 from warning.cli import app
 from warning.config import load_settings
-from warning.models import DeliveryStatus
 from warning.notify import Notifier
 from warning.pipeline import Service
 from warning.sources import Incoming
 from warning.store import Store
 from warning.tokens import sign
 from warning.web import WebServer, create_app
+
+pytestmark = pytest.mark.both_databases
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "inbox"
 SECRET = "a link secret of thirty-two chars"
@@ -324,49 +325,3 @@ def test_a_silence_from_a_message_link_stops_sending_and_expires(
     sent, _ = service.deliver_due()
     assert sent >= 1 and service.store.alert(1).silenced_by is None
     assert "now 3 independent sources" in texts(http_server)[1]
-
-
-def test_a_store_with_one_delivery_per_channel_is_rebuilt_with_its_rows(tmp_path: Path) -> None:
-    """Stores made before updates had UNIQUE (alert_id, channel) on deliveries."""
-    import sqlite3
-
-    path = tmp_path / "old.db"
-    url = f"sqlite:///{path}"
-    Store(url).close()
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA foreign_keys=OFF")
-        db.execute("DROP TABLE delivery")
-        db.execute(
-            "CREATE TABLE delivery (id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL "
-            "REFERENCES alert(id), channel VARCHAR NOT NULL, status VARCHAR NOT NULL, "
-            "attempts INTEGER NOT NULL, created_at DATETIME NOT NULL, last_attempt_at DATETIME, "
-            "next_attempt_at DATETIME NOT NULL, UNIQUE (alert_id, channel))"
-        )
-        db.execute(
-            "INSERT INTO report (id, source, ref, url, title, text, content_hash, received_at, "
-            "language, signals, country, towns, outlet, canonical_url, places) VALUES (1, 's', "
-            "'r', '', 't', 'x', 'h', '2026-01-01', '', '', '', '', '', '', '')"
-        )
-        db.execute(
-            "INSERT INTO alert (id, report_id, reports, sources, created_at, severity, "
-            "severity_rank, place, title, url, signals, assessment, labels, acked_by) VALUES "
-            "(1, 1, 1, 1, '2026-01-01', 'high', 3, '', 't', '', '', '{}', '', '')"
-        )
-        db.execute(
-            "INSERT INTO delivery VALUES (7, 1, 'duty', 'pending', 0, '2026-01-01', NULL, "
-            "'2026-01-01')"
-        )
-    store = Store(url)
-    (kept,) = store.deliveries()
-    assert (kept.id, kept.channel, kept.status, kept.kind) == (7, "duty", "pending", "alert")
-    claimed = store.claim_next(timedelta(minutes=1))
-    assert [d.id for d in claimed] == [7] and claimed[0].status == DeliveryStatus.sending
-    store.add_follow_ups([], datetime.now(UTC))
-    with sqlite3.connect(path) as db:  # a second message to the same channel now fits
-        db.execute(
-            "INSERT INTO delivery (alert_id, channel, status, attempts, created_at, "
-            "next_attempt_at, failures, error, redact, kind, note, route, group_key, hold) "
-            "VALUES (1, 'duty', 'pending', 0, '2026-01-02', '2026-01-02', 0, '', '', 'update', "
-            "'', '', '', '')"
-        )
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []

@@ -9,9 +9,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from tests.conftest import store_url
 from warning.config import Settings
 from warning.sources.base import Incoming, Intake, Stored
 from warning.web import WebServer, create_app
+
+pytestmark = pytest.mark.both_databases
 
 TOKEN = "t0k3n-abcdefghijklmnop"
 WRONG = "wrong-token-0123456789"
@@ -255,7 +258,7 @@ def test_a_posted_lone_surrogate_is_422_naming_item_and_field(tmp_path) -> None:
     from warning.store import Store
 
     config = settings()
-    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    store = Store(store_url(tmp_path))
     service = Service(config, store, None, Notifier(config))  # type: ignore[arg-type]
     body = b'[{"text": "Thousands fled."}, {"title": "Flight \\ud800", "text": "x \\udc80"}]'
     for client in serve(config, service.intake):

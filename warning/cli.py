@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 from warning.cli_alerts import ack, alerts_app
 from warning.cli_backtest import backtest
 from warning.cli_card import classifier_eval
+from warning.cli_db import db_app
 from warning.cli_deliveries import deliveries_app
 from warning.cli_eval import eval_command
 from warning.cli_routes import routes_app
@@ -29,8 +30,8 @@ from warning.cliutil import (
     ConfigOption,
     err,
     fail,
+    open_store,
     out,
-    require_store_home,
     scorer_for,
     settings_from,
 )
@@ -40,6 +41,7 @@ from warning.jsonl import score_lines
 from warning.notify import url_problem
 from warning.rules.pack import load_pack, run_tests
 from warning.score import Assessment, Scorer
+from warning.store import StoreError, engine_for
 from warning.yamlio import InputError, load_yaml
 
 PARTLY_FAILED = 3  # `run --once` did its work, but a delivery failed or a source errored
@@ -78,6 +80,7 @@ app.add_typer(routes_app, name="routes")
 app.add_typer(silence_app, name="silence")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
 app.command("ack")(ack)
 app.command("backtest")(backtest)
 app.command()(sources)
@@ -182,7 +185,7 @@ def run(
     from warning.outbox import SendingMeanwhile
 
     settings = settings_from(config)
-    require_store_home(settings)
+    open_store(settings, write=True).close()  # a new database gets its tables; an old one: refused
     if not once:
         with SendingMeanwhile(settings):  # what is due goes out while the scorer loads
             service = _service(settings)
@@ -219,6 +222,10 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     from warning.classifier import SHIPPED, load_examples
 
     settings = settings_from(config)
+    try:
+        engine_for(settings.database.url).dispose()  # its driver is installed (no connection)
+    except StoreError as exc:
+        fail([str(exc)], code=1)
     unreadable = channel_problems(config, settings)
     if unreadable:
         fail(unreadable, code=1)

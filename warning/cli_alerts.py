@@ -115,7 +115,7 @@ def ack(
     if not by.strip():
         fail(["--by: say who acknowledges it"])
     settings = settings_from(config, secrets=False)
-    alert = open_store(settings).ack(alert_id, by.strip(), note)
+    alert = open_store(settings, write=True).ack(alert_id, by.strip(), note)
     if alert is None:
         fail([f"no alert #{alert_id}"], code=1)
     out.print(f"alert #{alert_id} acknowledged by {_acked(alert)}", markup=False)

@@ -27,6 +27,7 @@ from warning.cliutil import (
     ConfigOption,
     err,
     fail,
+    open_store,
     out,
     scorer_for,
     settings_from,
@@ -35,7 +36,7 @@ from warning.config import Settings
 from warning.evaluation import reliability_bins
 from warning.labelled import LabelledSet
 from warning.score import Assessment, Scorer
-from warning.store import Store, store_missing
+from warning.store import store_missing
 from warning.yamlio import InputError
 
 if TYPE_CHECKING:  # imported where used: scikit-learn would slow every other command
@@ -58,7 +59,7 @@ def _reviewed(settings: Settings) -> list[Reviewed]:
     url = settings.database.url
     if store_missing(url):
         return []
-    return reviewed_examples(Store(url), settings)
+    return reviewed_examples(open_store(settings), settings)
 
 
 def classifier_eval(

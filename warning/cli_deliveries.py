@@ -71,7 +71,7 @@ def retry(
         fail(["give either a delivery ID or --gave-up (optionally with --since T)"])
     after = _since(since) if since is not None else None
     settings = settings_from(config)
-    store = open_store(settings)
+    store = open_store(settings, write=True)
     if delivery_id is not None:
         _check_retryable(store, delivery_id)
     outbox = Outbox(settings, store, Notifier(settings))

@@ -22,7 +22,7 @@ from warning.precision import below
 from warning.review import precision_records
 from warning.rules.pack import RulePack, load_pack, run_tests
 from warning.rules.tools import explain, lint, read_corpus
-from warning.store import Store, store_missing
+from warning.store import store_missing
 from warning.yamlio import InputError
 
 rules_app = typer.Typer(no_args_is_help=True, help="Test, explain and lint the rules.")
@@ -122,7 +122,7 @@ def _imprecise(config: Path) -> list[str]:
     return [
         f"{r.rule}: precision {r.precision:.2f} on {r.judged} reviewed alerts, below "
         f"{floor:.2f} (false positives: {', '.join(f'#{i}' for i in r.last_false)})"
-        for r in below(precision_records(Store(url)), floor, least)
+        for r in below(precision_records(open_store(settings)), floor, least)
     ]
 
 

@@ -41,7 +41,7 @@ def add(
     if seconds <= 0:
         fail([f"--for: {duration!r} is not a positive duration"])
     settings = settings_from(config, secrets=False)
-    silence = open_store(settings).add_silence(
+    silence = open_store(settings, write=True).add_silence(
         matcher, utcnow() + timedelta(seconds=seconds), comment, author
     )
     out.print(f"silence #{silence.id} until {_when(silence)}: {', '.join(matcher)}", markup=False)
@@ -69,7 +69,7 @@ def list_silences(
 def expire(silence_id: int, config: ConfigOption = DEFAULT_CONFIG) -> None:
     """End a silence now."""
     settings = settings_from(config, secrets=False)
-    silence = open_store(settings).expire_silence(silence_id)
+    silence = open_store(settings, write=True).expire_silence(silence_id)
     if silence is None:
         fail([f"no silence #{silence_id}"], code=1)
     out.print(f"silence #{silence_id} expired at {_when(silence)}", markup=False)

@@ -44,7 +44,9 @@ def add(
     except ValueError as exc:
         fail([str(exc)])
     settings = settings_from(config, secrets=False)
-    open_store(settings).save_user(User(name=name, role=role.value, password_hash=hashed))
+    open_store(settings, write=True).save_user(
+        User(name=name, role=role.value, password_hash=hashed)
+    )
     out.print(f"user {name} ({role.value}) saved", markup=False)
 
 
@@ -73,6 +75,6 @@ def list_users(
 def remove(name: str, config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Remove a user; their sessions end at once."""
     settings = settings_from(config, secrets=False)
-    if not open_store(settings).remove_user(name):
+    if not open_store(settings, write=True).remove_user(name):
         fail([f"no user named {name!r}"], code=1)
     out.print(f"user {name} removed", markup=False)

@@ -11,8 +11,9 @@ from rich.console import Console
 
 from warning.config import Settings, load_settings
 from warning.logs import setup_logging
+from warning.schema import SchemaError
 from warning.score import Scorer
-from warning.store import Store, sqlite_file, store_missing
+from warning.store import Store, StoreError, sqlite_file, store_missing
 from warning.yamlio import InputError
 
 # a pipe or a file gets lines of 160 columns rather than 80: tables stay readable
@@ -48,12 +49,17 @@ def settings_from(path: Path, secrets: bool = True) -> Settings:
     return settings
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, write: bool = False) -> Store:
     """The configured store; refused (one line, exit 2) when no config file was read and
-    the database does not exist yet: `warning` run from the wrong directory would create
-    an empty database there and report "no alerts"."""
+    the database does not exist yet (`warning` run from the wrong directory would create
+    an empty database there and report "no alerts"), when its schema is not this version's
+    (`warning db upgrade`), or when it cannot be reached. `write`: a command that writes
+    creates a new database's tables; a read-only one writes no DDL."""
     require_store_home(settings)
-    return Store(settings.database.url)
+    try:
+        return Store(settings.database.url, create=write)
+    except (SchemaError, StoreError) as exc:
+        fail([str(exc)])
 
 
 def require_store_home(settings: Settings) -> None:

@@ -95,4 +95,5 @@ def setup_logging(
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # each migration step: not news
     logging.getLogger(APPRISE).setLevel(apprise_level(apprise))

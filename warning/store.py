@@ -8,18 +8,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import event, false, func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, false, func, make_url
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, SQLModel, and_, create_engine, or_, select
+from sqlmodel import Session, and_, create_engine, or_, select
 
 from warning.decide import AlertChange, AlertFacts, ChannelPast, Joining, Recent
 from warning.dedupe import canonical_url
 from warning.labels import read_labels
 from warning.levels import Severity
 from warning.lifecycle import FLUSHABLE, FollowUp, Kind, Sent, Snapshot, acked_before_sent
-from warning.migrate import upgrade
 from warning.models import (
     OWED,
     Alert,
@@ -36,6 +37,7 @@ from warning.models import (
     WebSession,
     utcnow,
 )
+from warning.schema import SchemaError, SchemaState, Standing, require_current, state, upgrade
 from warning.score import Assessment
 from warning.silences import ActiveSilence, silencing
 from warning.text import normalise
@@ -124,16 +126,105 @@ def store_missing(url: str) -> bool:
     return path is not None and not path.exists()
 
 
+T = TypeVar("T")
+
+
+class StoreError(Exception):
+    """The database cannot be opened: no driver for its URL, or it cannot be reached. The
+    message never quotes the URL's password."""
+
+
+DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+
+
+def engine_for(url: str) -> Engine:
+    """An engine for a database URL: SQLite (WAL, foreign keys) or PostgreSQL through
+    psycopg 3 (`postgresql://` means psycopg here, not SQLAlchemy's default psycopg2)."""
+    scheme, _, rest = url.partition("://")
+    full = f"{DRIVERS.get(scheme, scheme)}://{rest}"
+    try:
+        if scheme.startswith("sqlite"):
+            engine = create_engine(full)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(full, pool_pre_ping=True)
+    except (ModuleNotFoundError, NoSuchModuleError, ArgumentError) as exc:
+        raise StoreError(
+            f"cannot open database URL {shown(url)}: {_missing(exc)} (supported: "
+            f"sqlite:///FILE and postgresql://USER@HOST:PORT/NAME)"
+        ) from None
+
+
+def _missing(exc: Exception) -> str:
+    if isinstance(exc, ModuleNotFoundError):
+        return f"its driver, the Python package {exc.name!r}, is not installed"
+    return str(exc).split(":")[0].lower() if isinstance(exc, NoSuchModuleError) else "not a URL"
+
+
+def shown(url: str) -> str:
+    """A database URL fit for a message: the password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
+
+
+def schema_of(url: str) -> SchemaState:
+    """The schema version of the database at `url` (which must exist)."""
+    return _on_engine(url, state)
+
+
+def upgrade_schema(url: str) -> tuple[SchemaState, SchemaState]:
+    """Upgrade the database at `url` to the schema this version needs: (before, after).
+    A database upgraded by a newer version is refused, not downgraded."""
+
+    def work(engine: Engine) -> tuple[SchemaState, SchemaState]:
+        before = state(engine)
+        if before.standing == Standing.ahead:
+            raise SchemaError(f"the database's schema is {before.describe()}: not downgraded")
+        upgrade(engine)
+        return before, state(engine)
+
+    return _on_engine(url, work)
+
+
+def _on_engine(url: str, work: Callable[[Engine], T]) -> T:
+    engine = engine_for(url)
+    try:
+        return work(engine)
+    except OperationalError as exc:
+        raise _unreachable(url, exc) from None
+    finally:
+        engine.dispose()
+
+
+def _unreachable(url: str, exc: OperationalError) -> StoreError:
+    """The driver's first line, without the statement SQLAlchemy appends."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "unreachable"
+    return StoreError(f"cannot reach the database at {shown(url)}: {reason}")
+
+
 class Store:
-    def __init__(self, url: str):
+    def __init__(self, url: str, create: bool = True):
+        """Open the store. `create`: a new database gets its tables (commands that write);
+        without it a missing or empty database is refused (read-only commands write no DDL).
+        A database at another schema version is refused either way (SchemaError)."""
         path = sqlite_file(url)
-        if path is not None:
+        if path is not None and not path.exists():
+            if not create:
+                raise SchemaError(
+                    f"no database at {path} yet: `warning run` or `warning db upgrade` creates it"
+                )
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        SQLModel.metadata.create_all(self.engine)
-        upgrade(self.engine)
+        self.engine = engine_for(url)
+        try:
+            require_current(self.engine, create)
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise _unreachable(url, exc) from None
+        except SchemaError:
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
