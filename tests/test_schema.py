@@ -43,7 +43,7 @@ def test_a_new_database_matches_the_models(tmp_path: Path) -> None:
     store.close()
 
 
-def make_old_store(url: str) -> None:
+def make_old_store(url: str, rows: bool = True) -> None:
     """A store as warning 0.1.0 made it (its DDL, dumped from main before migrations), with
     one alert owed to one channel, its attempt, a user, a silence and a source's memo."""
     engine = engine_for(url)
@@ -53,7 +53,7 @@ def make_old_store(url: str) -> None:
             connection.connection.executescript(script)
         else:
             connection.exec_driver_sql(script)
-        for statement in OLD_ROWS:
+        for statement in OLD_ROWS if rows else []:
             connection.execute(text(statement), {"t": T0})
     engine.dispose()
 
@@ -136,18 +136,9 @@ def test_a_store_made_by_0_1_0_is_refused_then_upgraded_with_its_rows(tmp_path: 
     store.close()
 
 
-def drop_version_table(url: str) -> None:
-    """A store of today's models without alembic_version: as 0.1.0 made it."""
-    engine = engine_for(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE alembic_version"))
-    engine.dispose()
-
-
 def test_an_older_store_gains_the_columns_added_since_with_their_defaults(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    Store(url).close()
-    drop_version_table(url)
+    make_old_store(url, rows=False)
     with sqlite3.connect(tmp_path / "old.db") as db:
         db.execute("ALTER TABLE delivery DROP COLUMN failing_since")
         db.execute("ALTER TABLE delivery DROP COLUMN failures")
@@ -164,8 +155,7 @@ def test_a_store_with_one_delivery_per_channel_is_rebuilt_with_its_rows(tmp_path
     """The oldest stores had UNIQUE (alert_id, channel) on deliveries."""
     path = tmp_path / "old.db"
     url = f"sqlite:///{path}"
-    Store(url).close()
-    drop_version_table(url)
+    make_old_store(url, rows=False)
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA foreign_keys=OFF")
         db.execute("DROP TABLE delivery")
@@ -292,3 +282,21 @@ def test_a_url_without_its_driver_or_server_is_one_line_and_hides_the_password(
             line = done.stderr.strip()
             assert len(line.splitlines()) == 1 and why in line, (command, line)
             assert secret not in done.stderr + done.stdout and "***" in line
+
+
+@pytest.mark.both_databases
+def test_a_database_one_revision_behind_is_refused_then_upgraded(tmp_path: Path) -> None:
+    config = str(write_config(tmp_path))
+    url = store_url(tmp_path)
+    engine = engine_for(url)
+    schema.upgrade(engine, "0001")  # the schema as the first versioned release left it
+    engine.dispose()
+    refused = invoke("run", "--once", "-c", config)
+    assert refused.code == 2
+    assert refused.stderr.strip() == (
+        f"the database's schema is revision 0001, older than {HEAD}: back it up, then run "
+        "`warning db upgrade`"
+    )
+    assert invoke("db", "upgrade", "-c", config).code == 0
+    assert invoke("run", "--once", "-c", config).code == 0
+    assert schema_of(url).standing == Standing.current

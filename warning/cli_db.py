@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from warning.cliutil import (
     DEFAULT_CONFIG,
@@ -31,6 +32,9 @@ def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
         before, after = upgrade_schema(url)
     except (StoreError, SchemaError) as exc:
         fail([str(exc)])
+    except SQLAlchemyError as exc:  # a migration failed: its transaction was rolled back
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fail([f"the upgrade failed and changed nothing: {settings.redact(first)}"], code=1)
     change = "no change" if before == after else f"was {before.describe()}"
     out.print(f"{shown(url)}: {after.describe()} ({change})", markup=False)
 

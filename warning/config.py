@@ -15,6 +15,7 @@ from datetime import time
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -462,6 +463,8 @@ class Settings(Strict):
         ]
         found = {secret for url in feeds for secret in feed_secrets(url)}
         found |= {secret for c in self.channels.values() for secret in channel_secrets(c.url)}
+        database = urlsplit(self.database.url).password  # written into the URL, not ${NAME}
+        found |= {database, unquote(database)} if database else set()
         return Redactor.hiding(self.secrets | tokens | found)
 
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Settings:

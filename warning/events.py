@@ -33,6 +33,7 @@ from warning.times import as_utc
 LEAD = 300  # characters: where news names the place ("KUTUM, Sudan - ...")
 RETELLING_READ = 20  # an event's latest reports a new one is compared with for a retelling
 TOLD_KEPT = 2048  # reports whose `told` reading is kept: each costs 90 us per KB to redo
+CLOCK_SKEW = timedelta(minutes=5)  # instances' clocks may differ by this much (a refresh overlaps)
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +48,8 @@ class EventFinder:
         self.index = NearDuplicates(settings.similar)
         self.indexed: deque[tuple[datetime, int]] = deque()  # (received at, id), oldest first
         self.received: dict[int, datetime] = {}
-        for rid, blob, received in store.event_fingerprints(clock() - self.kept_for):
+        self.looked = clock()  # when the store was last read for others' reports
+        for rid, blob, received in store.event_fingerprints(self.looked - self.kept_for):
             self._index(rid, Fingerprint.from_bytes(blob), received)
         # report id -> its reading for copies.retells, oldest first: a stored report's text
         # does not change, and each report joining an event reads the event's latest 20
@@ -73,6 +75,18 @@ class EventFinder:
         if not same:
             return Joining(None, False, places)
         return Joining(same[0], self._retells(report, *same), places, tuple(same[1:]))
+
+    def refresh(self) -> None:
+        """Index the reports other instances joined to events since the last look (a
+        database several instances share; call it holding the store's event lock)."""
+        if not self.store.shared:
+            return
+        now = self.clock()
+        scored = self.looked - CLOCK_SKEW
+        for rid, blob, received in self.store.event_fingerprints(now - self.kept_for, scored):
+            if rid not in self.received:
+                self._index(rid, Fingerprint.from_bytes(blob), received)
+        self.looked = now
 
     def _index(self, rid: int, prints: Fingerprint, received: datetime) -> None:
         self.index.add(rid, prints)

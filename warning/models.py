@@ -36,6 +36,9 @@ class Report(SQLModel, table=True):
     places: str = ""  # "|"-separated keys of where its signals happened (warning/placekeys.py)
     # a copy or rewrite of an earlier report of its event (warning/copies.py): no new source
     retold: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # the instance scoring it, until claimed_until (several instances: warning/claims.py)
+    claimed_by: str = Field(default="", index=True, sa_column_kwargs={"server_default": ""})
+    claimed_until: datetime | None = None
 
 
 class Event(SQLModel, table=True):
@@ -69,6 +72,9 @@ class SourceState(SQLModel, table=True):
     etag: str = ""
     last_modified: str = ""
     cursor: str = ""
+    # the instance polling it now, until claimed_until (several instances: warning/claims.py)
+    claimed_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    claimed_until: datetime | None = None
 
 
 class Alert(SQLModel, table=True):

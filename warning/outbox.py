@@ -64,15 +64,18 @@ class Outbox:
 
     def follow_up(self) -> None:
         """Repeats of firing alerts nobody acknowledged, and escalations (warning/lifecycle.py)."""
-        now = self.clock()
-        sent, owed, escalated = self.store.firing(
-            now - timedelta(seconds=self.settings.events.window)
-        )
-        due = follow_ups(sent, self.settings.route_tree.by_path(), owed, escalated, now)
-        if due:
-            self.store.add_follow_ups(due, now)
-            for f in due:
-                log.info("alert #%d: %s to %s", f.alert_id, f.kind.value, f.channel)
+        with self.store.try_lock("follow-ups") as alone:  # one instance decides them
+            if not alone:
+                return
+            now = self.clock()
+            sent, owed, escalated = self.store.firing(
+                now - timedelta(seconds=self.settings.events.window)
+            )
+            due = follow_ups(sent, self.settings.route_tree.by_path(), owed, escalated, now)
+            if due:
+                self.store.add_follow_ups(due, now)
+                for f in due:
+                    log.info("alert #%d: %s to %s", f.alert_id, f.kind.value, f.channel)
 
     def retry(
         self, delivery_id: int | None = None, since: datetime | None = None

@@ -13,14 +13,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import groupby
 
 from sqlalchemy.exc import DataError
 
 from warning import metrics
 from warning.card import load_thresholds
+from warning.claims import POLL_LEASE, SCORING_BATCH, SCORING_LEASE, instance_name
 from warning.classifier import SHIPPED, Reviewed, load_classifier
 from warning.config import Settings
-from warning.decide import AlertChange, AlertPolicy, escalate, plan_alert, window
+from warning.decide import (
+    AlertChange,
+    AlertFacts,
+    AlertPolicy,
+    escalate,
+    plan_alert,
+    window,
+)
 from warning.dedupe import fingerprint
 from warning.events import EventFinder
 from warning.feedback import reviewed_examples
@@ -75,7 +84,7 @@ class PollOutcome:
     new: int = 0
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
-    skipped: bool = False  # backing off after failures
+    skipped: bool = False  # backing off after failures, or another instance is polling it
 
 
 @dataclass
@@ -143,6 +152,8 @@ class Service:
         self.sources: dict[str, Source] = polled_sources(settings)
         self.events = EventFinder(store, settings.events)
         self.clock: Callable[[], datetime] = utcnow  # tests move time on without sleeping
+        self.instance = instance_name()
+        store.release_claims(self.instance)  # held by this instance before it restarted
 
     def reload(self, settings: Settings, scorer: Scorer) -> None:
         """Swap in a new, already validated configuration; the store stays."""
@@ -154,11 +165,19 @@ class Service:
             self.events = EventFinder(self.store, settings.events)
 
     def poll(self, name: str, force: bool = False) -> PollOutcome:
-        """Read one source and store what is new. A failing source only fails itself: its
-        error is recorded and it is left alone for a doubling back-off (at most 1 h);
-        `force` polls it even then."""
+        """Read one source and store what is new, unless another instance is polling it
+        (skipped). A failing source only fails itself: its error is recorded and it is left
+        alone for a doubling back-off (at most 1 h); `force` polls it even then."""
+        if not self.store.claim_poll(name, self.instance, POLL_LEASE):
+            return PollOutcome(name, skipped=True)
+        try:
+            return self._poll(name, force)
+        finally:
+            self.store.release_poll(name, self.instance)
+
+    def _poll(self, name: str, force: bool) -> PollOutcome:
         outcome = PollOutcome(name)
-        state = self.store.source_state(name)
+        state = self.store.source_state(name)  # read after the claim: the latest memo
         now = utcnow()
         if not force and state.next_run_at and as_utc(state.next_run_at) > now:
             outcome.skipped = True
@@ -253,23 +272,44 @@ class Service:
         """Score every stored, unscored report; join it to its event and raise or update
         the event's alert with its pending deliveries. Returns the new alerts."""
         alerts = []
-        policy = self.policy()
-        while batch := self.store.unscored_reports():
+        decide = partial(plan_alert, policy=self.policy())
+        claim = partial(self.store.claim_unscored, self.instance, SCORING_LEASE, SCORING_BATCH)
+        while batch := claim():
             started = time.perf_counter()
-            scored = list(self.scorer.score_many([report.text for report in batch]))
+            scored = list(zip(batch, self.scorer.score_many([r.text for r in batch]), strict=True))
             each = (time.perf_counter() - started) / len(batch)
-            for report, assessment in zip(batch, scored, strict=True):
+            for report, _ in scored:
                 metrics.SCORING.observe(each)
                 metrics.SCORED.labels(report.source).inc()
-                assessment = self._escalated(assessment)
+            self.store.record_quiet([(r, a) for r, a in scored if not a.signals])
+            fired = [(r, a) for r, a in scored if a.signals]
+            for country, run in groupby(fired, key=lambda pair: pair[1].main.country):
+                alerts += self._record_run(country, list(run), decide)
+        return alerts
+
+    def _record_run(
+        self,
+        country: str,
+        run: list[tuple[Report, Assessment]],
+        decide: Callable[[AlertFacts], AlertChange],
+    ) -> list[Alert]:
+        """Escalate each report of a run that fired about one country, join its event and
+        store the outcome; one instance at a time for that country (so two instances never
+        make two events, or two alerts, of one happening), after reading what the others
+        joined meanwhile. Returns the new alerts."""
+        alerts = []
+        with self.store.event_lock(country):
+            self.events.refresh()
+            for report, scored in run:
+                assessment = self._escalated(scored)
                 joining = self.events.event_for(report, assessment)
-                decide = partial(plan_alert, policy=policy)
                 change = self.store.record_score(report, assessment, joining, decide)
-                if change is not None:
-                    _log_alert(change)
-                    if change.created:
-                        alerts.append(change.alert)
-                        metrics.ALERTS.labels(change.alert.severity).inc()
+                if change is None:
+                    continue
+                _log_alert(change)
+                if change.created:
+                    alerts.append(change.alert)
+                    metrics.ALERTS.labels(change.alert.severity).inc()
         return alerts
 
     def policy(self) -> AlertPolicy:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import event, false, func, make_url
+from sqlalchemy import event, false, func, make_url, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import aliased
@@ -189,19 +191,23 @@ def upgrade_schema(url: str) -> tuple[SchemaState, SchemaState]:
 
 
 def _on_engine(url: str, work: Callable[[Engine], T]) -> T:
-    engine = engine_for(url)
+    engine = reachable(url)
     try:
         return work(engine)
-    except OperationalError as exc:
-        raise _unreachable(url, exc) from None
     finally:
         engine.dispose()
 
 
-def _unreachable(url: str, exc: OperationalError) -> StoreError:
-    """The driver's first line, without the statement SQLAlchemy appends."""
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "unreachable"
-    return StoreError(f"cannot reach the database at {shown(url)}: {reason}")
+def reachable(url: str) -> Engine:
+    """An engine for `url` that has connected once (StoreError, one line, if it cannot)."""
+    engine = engine_for(url)
+    try:
+        engine.connect().close()
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "unreachable"
+        raise StoreError(f"cannot reach the database at {shown(url)}: {reason}") from None
+    return engine
 
 
 class Store:
@@ -216,18 +222,20 @@ class Store:
                     f"no database at {path} yet: `warning run` or `warning db upgrade` creates it"
                 )
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = engine_for(url)
+        self.engine = reachable(url)
         try:
             require_current(self.engine, create)
-        except OperationalError as exc:
-            self.engine.dispose()
-            raise _unreachable(url, exc) from None
         except SchemaError:
             self.engine.dispose()
             raise
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def shared(self) -> bool:
+        """Whether several instances may use this database at once (PostgreSQL)."""
+        return self.engine.dialect.name == "postgresql"
 
     def add_report(self, report: Report) -> tuple[int, bool]:
         """Store a new report: (its id, False); or (the stored one's id, True) if a report
@@ -286,12 +294,125 @@ class Store:
             session.merge(state)
             session.commit()
 
+    def claim_poll(self, name: str, owner: str, lease: timedelta) -> bool:
+        """Whether `owner` may poll source `name` now: no other instance holds it (or its
+        hold ran out); if so it is held for `owner` until `release_poll` or `lease`."""
+        now = utcnow()
+        with Session(self.engine) as session:
+            if session.get(SourceState, name) is None:
+                session.add(SourceState(name=name))
+                try:
+                    session.commit()
+                except IntegrityError:  # added meanwhile by another instance
+                    session.rollback()
+            free = or_(SourceState.claimed_until.is_(None), SourceState.claimed_until < now)
+            claimed = session.execute(
+                update(SourceState)
+                .where(SourceState.name == name, free)
+                .values(claimed_by=owner, claimed_until=now + lease)
+            )
+            session.commit()
+            return claimed.rowcount == 1
+
+    def release_poll(self, name: str, owner: str) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                update(SourceState)
+                .where(SourceState.name == name, SourceState.claimed_by == owner)
+                .values(claimed_by="", claimed_until=None)
+            )
+            session.commit()
+
     def unscored_reports(self, limit: int = 500) -> list[Report]:
+        """Unscored reports, oldest first, claimed or not (to look at; scoring claims them)."""
         with Session(self.engine, expire_on_commit=False) as session:
             query = (
                 select(Report).where(Report.scored_at.is_(None)).order_by(Report.id).limit(limit)
             )
             return list(session.exec(query))
+
+    def claim_unscored(self, owner: str, lease: timedelta, limit: int) -> list[Report]:
+        """Up to `limit` unscored reports, oldest first, that no other instance is scoring,
+        held for `owner` for `lease` (PostgreSQL: FOR UPDATE SKIP LOCKED, so instances never
+        wait for each other or take the same report)."""
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session:
+            free = or_(Report.claimed_until.is_(None), Report.claimed_until < now)
+            query = (
+                select(Report)
+                .where(Report.scored_at.is_(None), free)
+                .order_by(Report.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            reports = list(session.exec(query))
+            for report in reports:
+                report.claimed_by, report.claimed_until = owner, now + lease
+            session.commit()
+            return reports
+
+    def release_claims(self, owner: str) -> None:
+        """Let go of whatever `owner` held: called as an instance starts (its earlier self
+        died holding them), so it does not wait for its own leases."""
+        with Session(self.engine) as session:
+            for table in (Report, SourceState):
+                session.execute(
+                    update(table)
+                    .where(table.claimed_by == owner)
+                    .values(claimed_by="", claimed_until=None)
+                )
+            session.commit()
+
+    @contextmanager
+    def event_lock(self, country: str) -> Iterator[None]:
+        """While held, no other instance joins reports about `country` (or, for "", about
+        no known country) to events: a PostgreSQL advisory lock, released if the instance
+        dies. An event both kinds may join is row-locked as it is joined (record_score).
+        SQLite: one instance, nothing to take."""
+        if not self.shared:
+            yield
+            return
+        params = {"space": _LOCKS, "key": _lock_key(country)}
+        with self.engine.connect() as connection:
+            connection.execute(_LOCK, params)
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(_UNLOCK, params)
+                connection.commit()
+
+    @contextmanager
+    def try_lock(self, name: str) -> Iterator[bool]:
+        """True when this instance alone runs the work named `name` now (another holds it:
+        False, without waiting). SQLite: always True (one instance)."""
+        if not self.shared:
+            yield True
+            return
+        with self.engine.connect() as connection:
+            params = {"space": _LOCKS, "key": _lock_key(name)}
+            held = connection.execute(_TRY, params).scalar()
+            connection.commit()
+            try:
+                yield bool(held)
+            finally:
+                if held:
+                    connection.execute(_UNLOCK, params)
+                    connection.commit()
+
+    def record_quiet(self, scored: list[tuple[Report, Assessment]]) -> None:
+        """Mark reports that fired nothing scored, in one transaction (they join no event)."""
+        if not scored:
+            return
+        now = utcnow()
+        with Session(self.engine) as session:
+            session.execute(update(Report), [
+                {"id": report.id, "scored_at": now, "claimed_by": "", "claimed_until": None,
+                 "language": assessment.language, "signals": "",
+                 "country": assessment.main.country, "towns": "|".join(assessment.main.towns)}
+                for report, assessment in scored
+            ])  # fmt: skip
+            session.commit()
 
     def record_score(
         self,
@@ -306,7 +427,10 @@ class Store:
         One transaction."""
         with Session(self.engine, expire_on_commit=False) as session:
             stored = session.get(Report, report.id)
+            if stored.scored_at is not None:  # scored by another instance after our lease ran out
+                return None
             stored.scored_at = utcnow()
+            stored.claimed_by, stored.claimed_until = "", None
             stored.language = assessment.language
             stored.signals = ",".join(s.name for s in assessment.signals)
             stored.country = assessment.main.country
@@ -322,6 +446,12 @@ class Store:
             return change
 
     def _join_event(self, session: Session, report: Report, joining: Joining) -> Event:
+        # the events it joins or merges, row-locked in id order (no deadlock): a report
+        # about another country (or none) may join one of them at the same moment
+        joined = sorted({joining.event, *joining.merge} - {None})
+        if joined:
+            locked = select(Event).where(Event.id.in_(joined)).order_by(Event.id)
+            list(session.exec(locked.with_for_update()))
         event = session.get(Event, joining.event) if joining.event else None
         if event is None:
             event = Event(country=report.country)
@@ -337,19 +467,22 @@ class Store:
         event.towns = _union(event.towns, report.towns, "|")
         event.places = _union(event.places, report.places, "|")
         event.signals = _union(event.signals, report.signals, ",")
-        event.reports += 1
-        event.sources += 0 if joining.copy else 1  # a copy of its stories: no new source
+        _count(session, event, 1, 0 if joining.copy else 1)  # a copy: no new source
         return event
 
-    def event_fingerprints(self, since: datetime) -> list[tuple[int, bytes, datetime]]:
+    def event_fingerprints(
+        self, since: datetime, scored_since: datetime | None = None
+    ) -> list[tuple[int, bytes, datetime]]:
         """(report id, fingerprint, received at) of reports in events, received since
-        `since`, oldest first."""
+        `since` (and scored since `scored_since`), oldest first."""
         with Session(self.engine) as session:
             query = (
                 select(Report.id, Report.fingerprint, Report.received_at)
                 .where(Report.event_id.is_not(None), Report.received_at >= since)
                 .order_by(Report.received_at, Report.id)
             )
+            if scored_since is not None:
+                query = query.where(Report.scored_at >= scored_since)
             return [(rid, blob, as_utc(at)) for rid, blob, at in session.exec(query) if blob]
 
     def event_reports(self, event_id: int, limit: int) -> list[tuple[int, str, str, str]]:
@@ -1040,6 +1173,16 @@ def _active_silences(session: Session) -> list[ActiveSilence]:
     return [ActiveSilence.parse(sid, matchers) for sid, matchers in session.exec(query)]
 
 
+def _count(session: Session, event: Event, reports: int, sources: int) -> None:
+    """Add to the event's counters in SQL, not read-then-write (the in-session object is
+    brought up to date too)."""
+    session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(reports=Event.reports + reports, sources=Event.sources + sources)
+    )
+
+
 def _merge(session: Session, event: Event, other_id: int) -> None:
     """Fold event `other_id` into `event`: its reports, counts, places and signals; the more
     severe of the two alerts (the older on a tie) speaks for both from now on, the other
@@ -1049,8 +1192,7 @@ def _merge(session: Session, event: Event, other_id: int) -> None:
         return
     for report in session.exec(select(Report).where(Report.event_id == other.id)):
         report.event_id = event.id
-    event.reports += other.reports
-    event.sources += other.sources
+    _count(session, event, other.reports, other.sources)
     event.country = event.country or other.country
     for field, separator in (("towns", "|"), ("signals", ","), ("places", "|")):
         setattr(event, field, _union(getattr(event, field), getattr(other, field), separator))
@@ -1073,6 +1215,17 @@ def _merge(session: Session, event: Event, other_id: int) -> None:
 def _union(joined: str, more: str, separator: str) -> str:
     items = [i for i in joined.split(separator) + more.split(separator) if i]
     return separator.join(dict.fromkeys(items))
+
+
+_LOCKS = 0x5741524E  # "WARN": the first key of every advisory lock warning takes
+_LOCK = text("SELECT pg_advisory_lock(:space, :key)")
+_TRY = text("SELECT pg_try_advisory_lock(:space, :key)")
+_UNLOCK = text("SELECT pg_advisory_unlock(:space, :key)")
+
+
+def _lock_key(name: str) -> int:
+    """A 32-bit signed key for `name` (a country code, "" for none, or a job's name)."""
+    return zlib.crc32(f"warning:{name}".encode()) - 2**31
 
 
 def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001 (DBAPI objects)
