@@ -3,11 +3,11 @@
 For each of 1 and 2 instances: a fresh database, the instances started (the shipped rules
 and classifier, no sources, no channels) and healthy, then every distinct labelled text of
 bench/data/*.jsonl (2,060: short reports and news paragraphs, our own invention) stored in
-one transaction as if POSTed; the clock runs from that commit
-until no report is unscored. Prints reports/s for each and the ratio (target >= 1.7 on a
-machine with a core per instance, PostgreSQL sharing them). Each instance scores batches it
+one transaction as if POSTed; the clock runs from that commit until no report is unscored.
+Prints reports/s for each pass (1 and 2 alternated), the best of each and the ratio (target
+>= 1.7 on a machine with a core per instance, PostgreSQL sharing them). Each instance scores batches it
 claims with FOR UPDATE SKIP LOCKED and joins events under an advisory lock per country.
-Run: python bench/instances_bench.py [--server postgresql://postgres@127.0.0.1:5432]
+Run: python bench/instances_bench.py [--passes 3] [--server postgresql://postgres@127.0.0.1:5432]
 """
 
 from __future__ import annotations
@@ -114,16 +114,23 @@ def _wait_healthy(port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
     texts = labelled_texts()
     size = sum(map(len, texts)) / len(texts)
     print(f"{len(texts)} reports of {size:.0f} characters on average, {os.cpu_count()} cores")
+    rates: dict[int, list[float]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory() as folder:
-        one = rate(args.server, texts, 1, Path(folder))
-        print(f"1 instance : {one:7.1f} reports/s")
-        two = rate(args.server, texts, 2, Path(folder))
-        print(f"2 instances: {two:7.1f} reports/s")
+        for n in range(args.passes):  # alternated: a busy moment slows both alike
+            for instances in (1, 2):
+                rates[instances].append(rate(args.server, texts, instances, Path(folder)))
+                print(
+                    f"pass {n + 1}, {instances} instance(s): {rates[instances][-1]:6.1f} reports/s"
+                )
+    one, two = max(rates[1]), max(rates[2])  # best of the passes: noise only ever slows one
+    print(f"1 instance : {one:7.1f} reports/s (best of {args.passes})")
+    print(f"2 instances: {two:7.1f} reports/s (best of {args.passes})")
     print(f"ratio      : {two / one:.2f}x (target >= 1.7)")
 
 
