@@ -5,8 +5,9 @@ and classifier, no sources, no channels) and healthy, then every distinct labell
 bench/data/*.jsonl (2,060: short reports and news paragraphs, our own invention) stored in
 one transaction as if POSTed; the clock runs from that commit until no report is unscored.
 Prints reports/s for each pass (1 and 2 alternated), the best of each and the ratio (target
->= 1.7 on a machine with a core per instance, PostgreSQL sharing them). Each instance scores batches it
-claims with FOR UPDATE SKIP LOCKED and joins events under an advisory lock per country.
+>= 1.7 on a machine with a core per instance, PostgreSQL sharing them). Each instance
+scores batches it claims with FOR UPDATE SKIP LOCKED and joins events under an advisory
+lock per country.
 Run: python bench/instances_bench.py [--passes 3] [--server postgresql://postgres@127.0.0.1:5432]
 """
 
