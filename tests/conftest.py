@@ -209,6 +209,7 @@ class Site:
     port: int
     pages: dict[str, Page] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+    arrivals: list[tuple[str, str, float]] = field(default_factory=list)  # time.monotonic()
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -225,6 +226,7 @@ def site():  # noqa: ANN201
             length = int(self.headers.get("Content-Length", 0) or 0)
             body = self.rfile.read(length) if length else b""
             served.requests.append((self.command, self.path, dict(self.headers), body))
+            served.arrivals.append((self.command, self.path, time.monotonic()))
             page = served.pages.get(self.path.split("?", 1)[0])
             if page is None:
                 page = Page(b"not found", 404)

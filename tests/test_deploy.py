@@ -87,9 +87,10 @@ def test_compose_has_postgres_a_migration_and_two_named_instances() -> None:
 
 @pytest.mark.timeout(240)
 def test_compose_services_run_here_and_the_healthcheck_passes(tmp_path: Path) -> None:
-    """What compose would run, on this machine: `migrate`, then both instances with their
-    environment (the database URL pointed at the local server), each on the image's config;
-    the Dockerfile's HEALTHCHECK passes against each."""
+    """What compose would run, on this machine: `migrate`, then an instance with its
+    environment (the database URL pointed at the local server) on the image's config, and
+    the Dockerfile's HEALTHCHECK passes against it; the other instance's environment reads
+    the same database (two running instances: tests/test_instances.py)."""
     services = compose_services()
     with postgres_database() as url:
 
@@ -106,7 +107,12 @@ def test_compose_services_run_here_and_the_healthcheck_passes(tmp_path: Path) ->
         assert done.returncode == 0, done.stderr
         assert query(url, "SELECT version_num FROM alembic_version")
         daemons, ports = [], []
-        for name in ("warning-a", "warning-b"):
+        other = subprocess.run(
+            [WARNING, "db", "current", "-c", str(config)],
+            env=env(services["warning-b"]), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert other.returncode == 0 and "revision" in other.stdout, other.stderr
+        for name in ("warning-a",):
             port = free_port()
             folder = tmp_path / name
             folder.mkdir()

@@ -76,6 +76,7 @@ def test_reviewed_sentences_are_judged_for_their_signal_only() -> None:
     assert examples.judged[index[positive]] == frozenset({"displacement"})
 
 
+@pytest.mark.sqlite_only  # retrains the classifier: the store part is one read
 def test_a_new_verdict_retrains_the_classifier_at_the_next_reload(
     tmp_path: Path,
     scorer,  # noqa: ANN001

@@ -122,6 +122,14 @@ class ReviewSettings(Strict):
     min_judged: int = Field(5, ge=1)
 
 
+class PollingSettings(Strict):
+    """How many sources are polled at once (`warning run`): a slow feed holds one of
+    `concurrency` threads, never the others; `per_host` at once from any one host."""
+
+    concurrency: int = Field(8, ge=1, le=256)
+    per_host: int = Field(2, ge=1, le=64)
+
+
 class ReloadSettings(Strict):
     every: Seconds = 5.0  # how often `warning run` looks for edits to config and rules
     enabled: bool = True
@@ -394,6 +402,7 @@ class Settings(Strict):
     alerts: AlertSettings = AlertSettings()
     delivery: DeliverySettings = DeliverySettings()
     reload: ReloadSettings = ReloadSettings()
+    polling: PollingSettings = PollingSettings()
     events: EventSettings = EventSettings()
     web: WebSettings = WebSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -11,11 +11,12 @@ import gc
 import logging
 import signal
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 
 from warning.config import Settings
 from warning.liveness import BEAT, Heartbeat
@@ -26,14 +27,21 @@ from warning.store import Store
 from warning.web import WebServer, create_app
 
 log = logging.getLogger(__name__)
+HOST_RETRY = timedelta(seconds=1)  # a poll whose host was busy is tried again after this
 PENDING_EVERY = 2.0  # seconds between looks for unscored reports
 DELIVER_EVERY = 1.0  # seconds between looks for due deliveries
 
 
-def source_job(service: Service, name: str) -> None:
+def source_job(service: Service, name: str, scheduler: BackgroundScheduler) -> None:
+    """Poll one source on the polling pool (polling.concurrency threads); what it stored is
+    scored by the scoring worker (`pending_job`, every PENDING_EVERY seconds). A poll still
+    queued when the daemon stops returns at once: stopping waits only for those under way."""
+    if scheduler.state == STATE_STOPPED:
+        return
     try:
-        service.poll(name)
-        service.score_pending()
+        if service.poll(name).busy:  # its host's slots are taken: again soon, not next interval
+            retry = datetime.now(UTC) + HOST_RETRY
+            scheduler.modify_job(f"source:{name}", next_run_time=retry)
     except Exception:  # keep the daemon alive; the next run tries again
         log.exception("source %s: run failed", name)
 
@@ -78,9 +86,10 @@ def schedule_sources(scheduler: BackgroundScheduler, service: Service) -> None:
         scheduler.add_job(
             source_job,
             "interval",
-            args=(service, source.name),
+            args=(service, source.name, scheduler),
             seconds=source.every,
             id=job_id,
+            executor="polls",
             next_run_time=now,
             coalesce=True,
             max_instances=1,
@@ -91,7 +100,8 @@ def schedule_sources(scheduler: BackgroundScheduler, service: Service) -> None:
 
 def build_scheduler(service: Service, config: Path | None, web: Web) -> BackgroundScheduler:
     executors = {
-        "default": ThreadPoolExecutor(1),
+        "default": ThreadPoolExecutor(1),  # scoring (one scorer) and reloads, in turn
+        "polls": ThreadPoolExecutor(service.settings.polling.concurrency),
         "sending": ThreadPoolExecutor(1),
         "heartbeat": ThreadPoolExecutor(1),
     }

@@ -34,6 +34,7 @@ from warning.dedupe import fingerprint
 from warning.events import EventFinder
 from warning.feedback import reviewed_examples
 from warning.fetch import FetchError
+from warning.hostslots import HostSlots
 from warning.labels import AddedLabels
 from warning.models import Alert, Report, SourceState, utcnow
 from warning.notify import Notifier
@@ -85,6 +86,7 @@ class PollOutcome:
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
     skipped: bool = False  # backing off after failures, or another instance is polling it
+    busy: bool = False  # its host's slots were taken (polling.per_host): try again soon
 
 
 @dataclass
@@ -152,6 +154,7 @@ class Service:
         self.sources: dict[str, Source] = polled_sources(settings)
         self.events = EventFinder(store, settings.events)
         self.clock: Callable[[], datetime] = utcnow  # tests move time on without sleeping
+        self.hosts = HostSlots(settings.polling.per_host)
         self.instance = instance_name()
         store.release_claims(self.instance)  # held by this instance before it restarted
 
@@ -168,12 +171,15 @@ class Service:
         """Read one source and store what is new, unless another instance is polling it
         (skipped). A failing source only fails itself: its error is recorded and it is left
         alone for a doubling back-off (at most 1 h); `force` polls it even then."""
-        if not self.store.claim_poll(name, self.instance, POLL_LEASE):
-            return PollOutcome(name, skipped=True)
-        try:
-            return self._poll(name, force)
-        finally:
-            self.store.release_poll(name, self.instance)
+        with self.hosts.slot(self.sources[name].host) as free:
+            if not free:
+                return PollOutcome(name, busy=True)
+            if not self.store.claim_poll(name, self.instance, POLL_LEASE):
+                return PollOutcome(name, skipped=True)
+            try:
+                return self._poll(name, force)
+            finally:
+                self.store.release_poll(name, self.instance)
 
     def _poll(self, name: str, force: bool) -> PollOutcome:
         outcome = PollOutcome(name)

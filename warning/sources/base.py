@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from warning.text import valid_text
 
@@ -66,6 +67,7 @@ Known = Callable[[str], bool]
 
 class Source(Protocol):
     name: str
+    host: str  # the host its items come from ("" for a folder): polling.per_host
 
     def poll(self, memo: Memo, known: Known) -> Poll:
         """Everything new the source has now; never raises for a bad item (it goes in
@@ -80,7 +82,14 @@ class Source(Protocol):
 
 
 class Remote:
-    """Sources whose items stay where they are: nothing to settle once stored."""
+    """Sources whose items stay where they are, behind a URL (`settings.url`): nothing to
+    settle once stored."""
+
+    settings: Any
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.settings.url).hostname or ""
 
     def settle(self, stored: list[Stored]) -> list[str]:
         return []

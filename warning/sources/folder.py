@@ -47,6 +47,8 @@ class Unreadable(ValueError):
 
 
 class FolderSource:
+    host = ""  # local files: no site to be polite to
+
     def __init__(self, settings: FolderSourceSettings):
         self.name = settings.name
         self.settings = settings
