@@ -325,3 +325,29 @@ def test_a_silence_from_a_message_link_stops_sending_and_expires(
     sent, _ = service.deliver_due()
     assert sent >= 1 and service.store.alert(1).silenced_by is None
     assert "now 3 independent sources" in texts(http_server)[1]
+
+
+def test_follow_ups_are_decided_at_most_every_15_seconds(
+    tmp_path: Path,
+    scorer,
+    clock: Clock,
+    http_server: HttpCapture,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Repeats and escalations are hours apart: the firing alerts are read for them at most
+    every 15 s, not at each 1-s delivery round (spied on the real store's query)."""
+    service = service_for(tmp_path, scorer, clock, {"duty": {"url": http_server.mattermost_url()}})
+    looked: list[datetime] = []
+    firing = service.store.firing
+    monkeypatch.setattr(
+        service.store, "firing", lambda since: looked.append(since) or firing(since)
+    )
+    service.deliver_due()
+    service.deliver_due()
+    assert len(looked) == 1
+    clock.move(seconds=14)
+    service.deliver_due()
+    assert len(looked) == 1
+    clock.move(seconds=2)
+    service.deliver_due()
+    assert len(looked) == 2

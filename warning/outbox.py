@@ -23,6 +23,7 @@ from warning.store import Store
 from warning.times import as_utc
 
 log = logging.getLogger(__name__)
+FOLLOW_UP_EVERY = timedelta(seconds=15)
 
 
 class Outbox:
@@ -37,6 +38,7 @@ class Outbox:
         self.store = store
         self.notifier = notifier
         self.clock = clock
+        self.followed_up: datetime | None = None  # when repeats and escalations were last decided
 
     @property
     def lease(self) -> timedelta:
@@ -63,11 +65,16 @@ class Outbox:
         return sent, failed
 
     def follow_up(self) -> None:
-        """Repeats of firing alerts nobody acknowledged, and escalations (warning/lifecycle.py)."""
+        """Repeats of firing alerts nobody acknowledged, and escalations (warning/lifecycle.py),
+        decided at most every FOLLOW_UP_EVERY (they are due minutes or hours apart; reading
+        every firing alert at each 1-s delivery round was the daemon's busiest query)."""
+        now = self.clock()
+        if self.followed_up is not None and now - self.followed_up < FOLLOW_UP_EVERY:
+            return
+        self.followed_up = now
         with self.store.try_lock("follow-ups") as alone:  # one instance decides them
             if not alone:
                 return
-            now = self.clock()
             sent, owed, escalated = self.store.firing(
                 now - timedelta(seconds=self.settings.events.window)
             )

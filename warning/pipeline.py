@@ -154,6 +154,7 @@ class Service:
         self.sources: dict[str, Source] = polled_sources(settings)
         self.events = EventFinder(store, settings.events)
         self.clock: Callable[[], datetime] = utcnow  # tests move time on without sleeping
+        self.outbox = self._outbox()
         self.hosts = HostSlots(settings.polling.per_host)
         self.instance = instance_name()
         store.release_claims(self.instance)  # held by this instance before it restarted
@@ -163,6 +164,7 @@ class Service:
         self.settings = settings
         self.scorer = scorer
         self.notifier = Notifier(settings)
+        self.outbox = self._outbox()
         self.sources = polled_sources(settings)
         if settings.events != self.events.settings:
             self.events = EventFinder(self.store, settings.events)
@@ -345,7 +347,12 @@ class Service:
     def deliver_due(self, flush: bool = False) -> tuple[int, int]:
         """Try every delivery that is due (with `flush`, also those waiting only for their
         group); returns (sent, failed). Each outcome is recorded."""
-        return Outbox(self.settings, self.store, self.notifier, self.clock).deliver_due(flush)
+        return self.outbox.deliver_due(flush)
+
+    def _outbox(self) -> Outbox:
+        """The outbox for the settings now; it keeps when follow-ups were last decided, and
+        reads `self.clock` at each call (tests move time on)."""
+        return Outbox(self.settings, self.store, self.notifier, lambda: self.clock())
 
     def run_once(self) -> RunSummary:
         summary = RunSummary()
