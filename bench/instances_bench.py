@@ -18,7 +18,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,10 +28,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench.daemons import free_port, wait_healthy  # noqa: E402
 from warning.dedupe import fingerprint  # noqa: E402
 from warning.models import Report  # noqa: E402
 from warning.store import Store, content_hash  # noqa: E402
@@ -48,12 +47,6 @@ def labelled_texts() -> list[str]:
     texts = list(seen)
     random.Random(3).shuffle(texts)  # a stream mixes places; the files are grouped by set
     return texts
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rate(server: str, texts: list[str], instances: int, folder: Path) -> float:
@@ -77,7 +70,7 @@ def rate(server: str, texts: list[str], instances: int, folder: Path) -> float:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ))  # fmt: skip
         for port in ports:
-            _wait_healthy(port)
+            wait_healthy(port)
         reports = [
             Report(source="bench", ref=f"r{i}", title=f"report {i}", text=text,
                    content_hash=content_hash(text), fingerprint=fingerprint(text).to_bytes())
@@ -99,18 +92,6 @@ def rate(server: str, texts: list[str], instances: int, folder: Path) -> float:
             daemon.wait(timeout=60)
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _wait_healthy(port: int) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"an instance on port {port} never became healthy")
 
 
 def main() -> None:

@@ -39,7 +39,6 @@ import math
 import multiprocessing
 import os
 import random
-import socket
 import sqlite3
 import sys
 import tempfile
@@ -68,6 +67,7 @@ from warning.store import Store, content_hash  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
 from corpus import REPEAT, REPORT_BYTES, pick, sentences  # noqa: E402
+from daemons import free_port  # noqa: E402
 
 SYNDICATED_SHARE = 0.02
 TRACKED_SHARE = 0.01
@@ -223,12 +223,6 @@ def serve(pages: dict[str, bytes], port: int, ready) -> None:  # noqa: ANN001 (a
     server.daemon_threads = True
     ready.set()
     server.serve_forever()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def count_rows(path: Path) -> dict[str, int]:

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,7 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from statistics import quantiles
 
-import httpx
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402
+
+from bench.daemons import free_port, wait_healthy  # noqa: E402
 
 WARNING = str(Path(sys.executable).with_name("warning"))
 TOKEN = "load-test-token-0123456789"  # a throwaway token for a local, temporary daemon
@@ -34,12 +38,6 @@ TEXTS = [
     "Market day in {n} went ahead as planned, traders said, with prices steady.",
     "Phone and internet were cut in {n} as fighters moved in, an aid worker said.",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main() -> None:
@@ -61,7 +59,7 @@ def main() -> None:
         )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_healthy(base)
+            wait_healthy(port)
             results = _load(base, args.rate, args.seconds)
             accepted = {ref for ref, status, _ in results if status == 202}
             _wait_scored(Path(folder) / "warning.db", len(accepted))
@@ -97,18 +95,6 @@ def _load(base: str, rate: float, seconds: float) -> list[tuple[str, int, float]
         results = [future.result() for future in futures]
     client.close()
     return results
-
-
-def _wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the daemon never became healthy")
 
 
 def _wait_scored(db: Path, accepted: int) -> None:

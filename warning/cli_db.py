@@ -13,10 +13,15 @@ from warning.cliutil import (
     require_store_home,
     settings_from,
 )
-from warning.schema import UPGRADE, SchemaError, Standing
-from warning.store import StoreError, schema_of, shown, store_missing, upgrade_schema
-
-CREATE = "`warning db upgrade` (or `warning run`) creates it"
+from warning.schema import CREATES, UPGRADE, SchemaError, Standing
+from warning.store import (
+    StoreError,
+    first_line,
+    schema_of,
+    shown,
+    store_missing,
+    upgrade_schema,
+)
 
 db_app = typer.Typer(no_args_is_help=True, help="The database's schema: upgrade it, show it.")
 
@@ -33,8 +38,8 @@ def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
     except (StoreError, SchemaError) as exc:
         fail([str(exc)])
     except SQLAlchemyError as exc:  # a migration failed: its transaction was rolled back
-        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        fail([f"the upgrade failed and changed nothing: {settings.redact(first)}"], code=1)
+        why = settings.redact(first_line(exc))
+        fail([f"the upgrade failed and changed nothing: {why}"], code=1)
     change = "no change" if before == after else f"was {before.describe()}"
     out.print(f"{shown(url)}: {after.describe()} ({change})", markup=False)
 
@@ -45,12 +50,12 @@ def db_current(config: ConfigOption = DEFAULT_CONFIG) -> None:
     settings = settings_from(config, secrets=False)
     url = settings.database.url
     if store_missing(url):
-        fail([f"{shown(url)}: no database yet: {CREATE}"], code=1)
+        fail([f"{shown(url)}: no database yet: {CREATES}"], code=1)
     try:
         found = schema_of(url)
     except StoreError as exc:
         fail([str(exc)])
-    advice = {Standing.legacy: UPGRADE, Standing.behind: UPGRADE, Standing.empty: CREATE}
+    advice = {Standing.legacy: UPGRADE, Standing.behind: UPGRADE, Standing.empty: CREATES}
     then = f": {advice[found.standing]}" if found.standing in advice else ""
     out.print(f"{shown(url)}: {found.describe()}{then}", markup=False)
     if found.standing != Standing.current:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 
 HEAD = "0002"  # the newest script in warning/migrations/versions (a test keeps them equal)
 UPGRADE = "back it up, then run `warning db upgrade`"
+CREATES = "`warning run` or `warning db upgrade` creates it"  # a new database's tables
 
 
 class SchemaError(Exception):
@@ -67,9 +68,7 @@ def require_current(engine: Engine, create: bool) -> None:
         upgrade(engine)
         return
     if found.standing == Standing.empty:
-        raise SchemaError(
-            "the database has no tables yet: `warning run` or `warning db upgrade` creates them"
-        )
+        raise SchemaError(f"the database has no tables yet: {CREATES}")
     if found.standing == Standing.ahead:
         raise SchemaError(
             f"the database's schema is {found.describe()}: run a warning at least as new as "

@@ -16,6 +16,7 @@ from sqlalchemy import event, false, func, make_url, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, and_, create_engine, or_, select
 
 from warning.decide import AlertChange, AlertFacts, ChannelPast, Joining, Recent
@@ -39,7 +40,15 @@ from warning.models import (
     WebSession,
     utcnow,
 )
-from warning.schema import SchemaError, SchemaState, Standing, require_current, state, upgrade
+from warning.schema import (
+    CREATES,
+    SchemaError,
+    SchemaState,
+    Standing,
+    require_current,
+    state,
+    upgrade,
+)
 from warning.score import Assessment
 from warning.silences import ActiveSilence, silencing
 from warning.text import normalise
@@ -205,9 +214,15 @@ def reachable(url: str) -> Engine:
         engine.connect().close()
     except OperationalError as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "unreachable"
-        raise StoreError(f"cannot reach the database at {shown(url)}: {reason}") from None
+        raise StoreError(f"cannot reach the database at {shown(url)}: {first_line(exc)}") from None
     return engine
+
+
+def first_line(exc: Exception) -> str:
+    """The driver's first line of a database error, without the statement SQLAlchemy
+    appends (nor the URL: the driver does not quote it)."""
+    said = str(getattr(exc, "orig", None) or exc).strip()
+    return said.splitlines()[0] if said else type(exc).__name__
 
 
 class Store:
@@ -218,9 +233,7 @@ class Store:
         path = sqlite_file(url)
         if path is not None and not path.exists():
             if not create:
-                raise SchemaError(
-                    f"no database at {path} yet: `warning run` or `warning db upgrade` creates it"
-                )
+                raise SchemaError(f"no database at {path} yet: {CREATES}")
             path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = reachable(url)
         try:
@@ -316,11 +329,7 @@ class Store:
 
     def release_poll(self, name: str, owner: str) -> None:
         with Session(self.engine) as session:
-            session.execute(
-                update(SourceState)
-                .where(SourceState.name == name, SourceState.claimed_by == owner)
-                .values(claimed_by="", claimed_until=None)
-            )
+            _release(session, SourceState, owner, SourceState.name == name)
             session.commit()
 
     def unscored_reports(self, limit: int = 500) -> list[Report]:
@@ -356,45 +365,37 @@ class Store:
         died holding them), so it does not wait for its own leases."""
         with Session(self.engine) as session:
             for table in (Report, SourceState):
-                session.execute(
-                    update(table)
-                    .where(table.claimed_by == owner)
-                    .values(claimed_by="", claimed_until=None)
-                )
+                _release(session, table, owner)
             session.commit()
 
     @contextmanager
     def event_lock(self, country: str) -> Iterator[None]:
         """While held, no other instance joins reports about `country` (or, for "", about
-        no known country) to events: a PostgreSQL advisory lock, released if the instance
-        dies. An event both kinds may join is row-locked as it is joined (record_score).
-        SQLite: one instance, nothing to take."""
-        if not self.shared:
+        no known country) to events; released if the instance dies. An event both kinds may
+        join is row-locked as it is joined (record_score). SQLite: one instance."""
+        with self._advisory(f"events:{country}", wait=True):
             yield
-            return
-        params = {"space": _LOCKS, "key": _lock_key(country)}
-        with self.engine.connect() as connection:
-            connection.execute(_LOCK, params)
-            connection.commit()
-            try:
-                yield
-            finally:
-                connection.execute(_UNLOCK, params)
-                connection.commit()
 
     @contextmanager
     def try_lock(self, name: str) -> Iterator[bool]:
         """True when this instance alone runs the work named `name` now (another holds it:
         False, without waiting). SQLite: always True (one instance)."""
+        with self._advisory(f"job:{name}", wait=False) as held:
+            yield held
+
+    @contextmanager
+    def _advisory(self, name: str, wait: bool) -> Iterator[bool]:
+        """A PostgreSQL advisory lock on `name`, held on a connection of its own (`wait`:
+        until it is free; else True only if it was free); nothing to take on SQLite."""
         if not self.shared:
             yield True
             return
+        params = {"space": _LOCKS, "key": _lock_key(name)}
         with self.engine.connect() as connection:
-            params = {"space": _LOCKS, "key": _lock_key(name)}
-            held = connection.execute(_TRY, params).scalar()
+            held = connection.execute(_LOCK if wait else _TRY, params).scalar() is not False
             connection.commit()
             try:
-                yield bool(held)
+                yield held
             finally:
                 if held:
                     connection.execute(_UNLOCK, params)
@@ -1223,8 +1224,18 @@ _TRY = text("SELECT pg_try_advisory_lock(:space, :key)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:space, :key)")
 
 
+def _release(
+    session: Session, table: type[Report | SourceState], owner: str, *where: ColumnElement[bool]
+) -> None:
+    """Let go of `owner`'s claims on rows of `table` (those `where` selects, if given)."""
+    session.execute(
+        update(table).where(table.claimed_by == owner, *where)
+        .values(claimed_by="", claimed_until=None)
+    )  # fmt: skip
+
+
 def _lock_key(name: str) -> int:
-    """A 32-bit signed key for `name` (a country code, "" for none, or a job's name)."""
+    """A 32-bit signed key for the lock named `name` ("events:SD", "job:follow-ups")."""
     return zlib.crc32(f"warning:{name}".encode()) - 2**31
 
 
