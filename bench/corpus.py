@@ -36,14 +36,14 @@ def pick(pool: list[str], rng: random.Random, size: int = REPORT_BYTES) -> list[
     return chosen
 
 
-def stitched(pool: list[str], count: int, seed: int) -> list[str]:
+def stitched(pool: list[str], count: int, seed: int, size: int = REPORT_BYTES) -> list[str]:
     rng = random.Random(seed)
-    return [" ".join(pick(pool, rng)) for _ in range(count)]
+    return [" ".join(pick(pool, rng, size)) for _ in range(count)]
 
 
-def corpus(count: int, seed: int = 7) -> list[str]:
-    """`count` reports of about REPORT_BYTES from every sentence we ship."""
-    return stitched(sentences(), count, seed)
+def corpus(count: int, seed: int = 7, size: int = REPORT_BYTES) -> list[str]:
+    """`count` reports of about `size` characters from every sentence we ship."""
+    return stitched(sentences(), count, seed, size)
 
 
 def best_seconds(func: Callable, items: Sequence) -> float:

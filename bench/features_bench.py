@@ -54,8 +54,9 @@ from tests.test_features_sklearn import (  # noqa: E402
     padded,
     sklearn_features,
 )
-from warning.classifier import load_examples, train  # noqa: E402
+from warning.classifier import load_examples  # noqa: E402
 from warning.features import Projection, TextFeatures  # noqa: E402
+from warning.training import train  # noqa: E402
 
 SHORT_REPORTS = 1000
 SHORT_SIZE = 300

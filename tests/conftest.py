@@ -57,7 +57,7 @@ def trimmed_examples(folder: Path, keep: int = 60) -> Path:
 @pytest.fixture(scope="session")
 def scorer(cache_dir: Path):  # noqa: ANN201
     from warning.config import Settings
-    from warning.pipeline import build_scorer
+    from warning.scorer_factory import build_scorer
 
     with (cache_dir / "scorer.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one worker trains the shipped model, the rest load it

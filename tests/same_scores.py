@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the golden file")
     args = parser.parse_args()
     from warning.config import Settings
-    from warning.pipeline import build_scorer
+    from warning.scorer_factory import build_scorer
 
     rows = scored(build_scorer(Settings()), corpus())
     if args.write:

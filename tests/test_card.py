@@ -22,12 +22,13 @@ from warning.card import (
     load_thresholds,
     weight_for,
 )
-from warning.classifier import SHIPPED, _model, load_examples
+from warning.classifier import SHIPPED, load_examples
 from warning.cli import app
 from warning.config import Settings
 from warning.features import TextFeatures
 from warning.labelled import split_of
 from warning.pipeline import build_scorer
+from warning.training import _model
 from warning.yamlio import InputError
 
 
@@ -86,7 +87,7 @@ def test_calibrated_probabilities_fold_into_one_weight_vector() -> None:
     features = TextFeatures().fit(texts)
     matrix, target = features.transform(texts), examples.matrix()[:, 0]
     model = _model().fit(matrix, target)
-    from warning.classifier import _folded
+    from warning.training import _folded
 
     weights, bias = _folded(model)
     ours = 1.0 / (1.0 + np.exp(-(matrix @ weights + bias)))

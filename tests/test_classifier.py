@@ -10,8 +10,9 @@ import numpy as np
 from typer.testing import CliRunner
 
 from tests.conftest import REPO, invoke, trimmed_examples
-from warning.classifier import build_pipeline, load_classifier, load_examples, train
+from warning.classifier import load_classifier, load_examples
 from warning.cli import app
+from warning.training import build_pipeline, train
 
 
 def test_shipped_examples_meet_the_minimum() -> None:
@@ -137,7 +138,7 @@ def test_extra_sets_come_from_the_config(tmp_path: Path) -> None:
 
 def test_cross_validation_reports_each_signal_as_it_finishes(tmp_path: Path) -> None:
     """The hook `classifier eval` draws its progress bar with (one step a signal)."""
-    from warning.classifier import cross_validate
+    from warning.training import cross_validate
 
     examples = load_examples(trimmed_examples(tmp_path / "examples"))
     finished: list[str] = []

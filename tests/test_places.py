@@ -151,7 +151,7 @@ def test_region_aliases_do_not_hide_towns_of_their_country(gazetteer: Gazetteer)
         for alias in [region["name"], *region.get("aliases", [])]:
             shadowed = [
                 e
-                for e in gazetteer.names[fold(alias)]
+                for e in gazetteer.candidates(fold(alias))
                 if e.kind == "town" and e.country == region["country"] and not e.listed
             ]
             assert not shadowed, (alias, shadowed)
@@ -161,7 +161,7 @@ def test_every_listed_place_has_coordinates(gazetteer: Gazetteer) -> None:
     data = load_yaml(PLACES_YAML).data
     assert len(data["regions"]) >= 30
     for item in data["towns"] + data["regions"]:
-        entry = next(e for e in gazetteer.names[fold(item["name"])] if e.listed)
+        entry = next(e for e in gazetteer.candidates(fold(item["name"])) if e.listed)
         assert entry.country == item["country"]
         assert entry.lat is not None and entry.lon is not None, item["name"]
         assert -90 <= entry.lat <= 90 and -180 <= entry.lon <= 180
@@ -240,7 +240,8 @@ def test_names_are_looked_up_only_after_a_known_first_word(gazetteer: Gazetteer)
     ]
     shortcut = [gazetteer._mentions(text) for text in texts]
     brute = Gazetteer.__new__(Gazetteer)
-    brute.names, brute.countries = gazetteer.names, gazetteer.countries
+    brute.names, brute.entries = gazetteer.names, gazetteer.entries
+    brute.countries = gazetteer.countries
     brute._name_size = every_size  # type: ignore[method-assign]
     assert shortcut == [brute._mentions(text) for text in texts]
     assert sum(map(len, shortcut)) > 500

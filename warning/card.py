@@ -26,7 +26,8 @@ from warning.score import Assessment, combined
 from warning.yamlio import InputError, load_yaml
 
 if TYPE_CHECKING:  # not imported at run time: it loads scikit-learn
-    from warning.classifier import Examples, SignalQuality
+    from warning.classifier import Examples
+    from warning.training import SignalQuality
 
 THRESHOLDS_FILE = "thresholds.yaml"
 CARD_FILE = "CARD.md"

@@ -10,26 +10,18 @@ trained goes into git.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import sklearn
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import Pipeline
 
 from warning.config import ExtraExamples
 from warning.features import Projection, TextFeatures
 from warning.labelled import read_labelled
 from warning.votes import NO_VOTE, Factors, SentenceVote
+from warning.warmcache import cache_folder, load_or_build
 from warning.yamlio import InputError
 
 SHIPPED = (Path(__file__).parent / "packs" / "classifiers").resolve()  # follows the link
@@ -151,11 +143,8 @@ def load_examples(
     if not any(_negative(f) for f in files):
         raise InputError([f"{folder}: no {NEGATIVE}.txt (near-miss and neutral examples)"])
     by_text: dict[str, set[str]] = {}
-    digest = hashlib.sha256(f"{MODEL_VERSION}/{sklearn.__version__}".encode())
     for path in files:
-        raw = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + raw)
-        for line in raw.decode("utf-8").splitlines():
+        for line in path.read_text(encoding="utf-8").splitlines():
             text = line.strip()
             if text and not text.startswith("#"):
                 labels = by_text.setdefault(text, set())
@@ -166,12 +155,9 @@ def load_examples(
     # siege model what is not a siege. A line that carries two signals is in both files.
     judged = dict.fromkeys(by_text, frozenset(signals))
     for labelled_set in extra:
-        _add_extra(labelled_set, signals, by_text, judged, digest)
-    for item in reviewed:
-        if item.signal not in signals or not item.text.strip():
-            continue
+        _add_extra(labelled_set, signals, by_text, judged)
+    for item in _usable(reviewed, signals):
         text = item.text.strip()
-        digest.update(f"{item.signal}\0{item.positive}\0{text}\0".encode())
         labels = by_text.setdefault(text, set())
         if item.positive:
             labels.add(item.signal)
@@ -182,9 +168,32 @@ def load_examples(
         texts,
         tuple(frozenset(by_text[t]) for t in texts),
         signals,
-        digest.hexdigest(),
+        examples_digest(folder, extra, reviewed),
         tuple(judged[t] for t in texts),
     )
+
+
+def examples_digest(
+    folder: Path | None, extra: Sequence[ExtraExamples] = (), reviewed: Sequence[Reviewed] = ()
+) -> str:
+    """The digest of everything the classifier learns from (the files' bytes, the labelled
+    sets' settings and bytes, the reviewed sentences it uses), and of how it learns: a
+    trained model is cached under it. Read without parsing the examples."""
+    files = sorted((folder or SHIPPED).glob("*.txt"))
+    signals = tuple(f.stem for f in files if not _negative(f))
+    digest = hashlib.sha256(f"{MODEL_VERSION}/{version('scikit-learn')}".encode())
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for settings in extra:
+        digest.update(settings.model_dump_json().encode() + settings.path.read_bytes())
+    for item in _usable(reviewed, signals):
+        digest.update(f"{item.signal}\0{item.positive}\0{item.text.strip()}\0".encode())
+    return digest.hexdigest()
+
+
+def _usable(reviewed: Sequence[Reviewed], signals: tuple[str, ...]) -> list[Reviewed]:
+    """The reviewed sentences the classifier learns from: of a signal it has, not empty."""
+    return [r for r in reviewed if r.signal in signals and r.text.strip()]
 
 
 def _add_extra(
@@ -192,13 +201,11 @@ def _add_extra(
     signals: tuple[str, ...],
     by_text: dict[str, set[str]],
     judged: dict[str, frozenset[str]],
-    digest: Any,
 ) -> None:
     labelled = read_labelled(
         settings.path, settings.format, settings.map or None, settings.text,
         list(settings.skip.items()),
     ).only(settings.split)  # fmt: skip
-    digest.update(settings.model_dump_json().encode() + settings.path.read_bytes())
     covered = frozenset(labelled.signals) & frozenset(signals)
     for item in labelled.items:
         text = item.text.strip()
@@ -220,52 +227,6 @@ def _check_counts(folder: Path, signals: tuple[str, ...], by_text: dict[str, set
             )
 
 
-def _model() -> CalibratedClassifierCV:
-    """Logistic regression, its probabilities calibrated (Platt's sigmoid) on out-of-fold
-    decision values: the model used is the one fitted on every text, the sigmoid the one
-    learnt from the folds (`ensemble=False`), so both fold into one weight vector."""
-    regression = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear")
-    folds = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=7)
-    return CalibratedClassifierCV(regression, method="sigmoid", cv=folds, ensemble=False)
-
-
-def _folded(model: CalibratedClassifierCV) -> tuple[np.ndarray, float]:
-    """Weights and bias giving the calibrated probability as sigmoid(x @ w + b): Platt's
-    p = 1 / (1 + exp(a * f + c)) on the regression's f = x @ coef + intercept."""
-    pair = model.calibrated_classifiers_[0]
-    (sigmoid,) = pair.calibrators
-    regression = pair.estimator
-    return -sigmoid.a_ * regression.coef_[0], float(
-        -(sigmoid.a_ * regression.intercept_[0] + sigmoid.b_)
-    )
-
-
-def build_pipeline(one_per_signal: bool = True) -> Pipeline:
-    """Word 1-2-grams and character 5-grams (TF-IDF) -> calibrated logistic regression per
-    signal."""
-    return Pipeline(
-        [
-            ("features", TextFeatures()),
-            ("model", OneVsRestClassifier(_model()) if one_per_signal else _model()),
-        ]
-    )
-
-
-def train(examples: Examples) -> SignalClassifier:
-    """The features learnt from every text, then one logistic regression per signal on the
-    texts judged for it (as build_pipeline's one-vs-rest does when all are judged)."""
-    texts = list(examples.texts)
-    features = TextFeatures().fit(texts)
-    matrix, targets, mask = features.transform(texts), examples.matrix(), examples.mask()
-    folded = [
-        _folded(_model().fit(matrix[mask[:, i]], targets[mask[:, i], i]))
-        for i in range(len(examples.signals))
-    ]
-    weights = np.vstack([w for w, _ in folded]).T
-    bias = np.array([b for _, b in folded])
-    return SignalClassifier(features, weights, bias, examples.signals, examples.digest)
-
-
 def load_classifier(
     folder: Path | None,
     cache: Path | None,
@@ -273,73 +234,13 @@ def load_classifier(
     reviewed: Sequence[Reviewed] = (),
 ) -> SignalClassifier:
     """Train from `folder` (and `extra`, and `reviewed` sentences), or reuse the model
-    cached under `cache` for identical examples."""
-    examples = load_examples(folder, extra, reviewed)
-    cache = cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "warning"
-    cached = cache / f"classifier-{examples.digest[:24]}.pickle"
-    if cached.is_file():
-        try:
-            with cached.open("rb") as handle:
-                return pickle.load(handle)  # written by train() below on this machine
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            cached.unlink(missing_ok=True)
-    classifier = train(examples)
-    _save(classifier, cached)
-    return classifier
+    cached under `cache` for identical examples (found without reading them)."""
+    digest = examples_digest(folder, extra, reviewed)
+    cached = cache_folder(cache) / f"classifier-{digest[:24]}.pickle"
+    return load_or_build(cached, lambda: _train(load_examples(folder, extra, reviewed)))
 
 
-def _save(classifier: SignalClassifier, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
-            pickle.dump(classifier, handle)
-        os.replace(handle.name, path)
-    except OSError:
-        pass  # a read-only cache only costs a retrain next time
+def _train(examples: Examples) -> SignalClassifier:
+    from warning.training import train  # scikit-learn: only to train
 
-
-@dataclass(frozen=True)
-class SignalQuality:
-    signal: str
-    positives: int
-    precision: float
-    recall: float
-    f1: float
-    # out-of-fold probabilities of the examples labelled with no signal (ordinary text and
-    # near-misses): how often the classifier alone would fire on such a sentence
-    negatives: tuple[float, ...] = ()
-
-
-def cross_validate(
-    examples: Examples, folds: int = 5, done: Callable[[str], None] | None = None
-) -> list[SignalQuality]:
-    """Per-signal precision/recall/F1 of out-of-fold predictions (threshold 0.5), and the
-    out-of-fold probabilities of the examples labelled with no signal; `done(signal)` is
-    called as each signal is finished (a progress bar)."""
-    matrix, mask = examples.matrix(), examples.mask()
-    results = []
-    for i, signal in enumerate(examples.signals):
-        rows = np.flatnonzero(mask[:, i])  # the texts judged for this signal
-        target = matrix[rows, i]
-        texts = [examples.texts[r] for r in rows]
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
-        pipeline = build_pipeline(one_per_signal=False)
-        probability = cross_val_predict(
-            pipeline, texts, target, cv=splitter, method="predict_proba"
-        )[:, 1]
-        quality = _quality(signal, target, (probability >= 0.5).astype(int))
-        unlabelled = ~matrix[rows].any(axis=1)
-        results.append(replace(quality, negatives=tuple(probability[unlabelled].tolist())))
-        if done is not None:
-            done(signal)
-    return results
-
-
-def _quality(signal: str, target: np.ndarray, predicted: np.ndarray) -> SignalQuality:
-    true_pos = int(((predicted == 1) & (target == 1)).sum())
-    precision = true_pos / max(int((predicted == 1).sum()), 1)
-    recall = true_pos / max(int((target == 1).sum()), 1)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return SignalQuality(
-        signal, int(target.sum()), round(precision, 3), round(recall, 3), round(f1, 3)
-    )
+    return train(examples)

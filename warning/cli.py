@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
+from typer.core import TyperGroup
 
-if TYPE_CHECKING:
-    from warning.pipeline import Service
-
-from warning.cli_alerts import ack, alerts_app
-from warning.cli_backtest import backtest
-from warning.cli_card import classifier_eval
-from warning.cli_db import db_app
-from warning.cli_deliveries import deliveries_app
-from warning.cli_eval import eval_command
-from warning.cli_routes import routes_app
-from warning.cli_rules import rules_app
-from warning.cli_silences import silence_app
-from warning.cli_sources import sources
-from warning.cli_users import user_app
 from warning.cliutil import (
     DEFAULT_CONFIG,
     SEVERITY_STYLE,
@@ -36,17 +25,57 @@ from warning.cliutil import (
     settings_from,
 )
 from warning.config import Settings
-from warning.extract import ExtractError, text_to_score
-from warning.jsonl import score_lines
-from warning.notify import url_problem
-from warning.rules.pack import load_pack, run_tests
-from warning.score import Assessment, Scorer
-from warning.store import StoreError, engine_for
 from warning.yamlio import InputError, load_yaml
+
+if TYPE_CHECKING:
+    from warning.pipeline import Service
+    from warning.score import Assessment, Scorer
 
 PARTLY_FAILED = 3  # `run --once` did its work, but a delivery failed or a source errored
 
+# Commands whose module is imported only when they run (or `--help` lists them): each
+# loads what it needs (SQLAlchemy, Apprise, scikit-learn...), and `warning score` needs
+# none of that: it starts in a third of the time. Name -> (module, its Typer app or
+# command function), in the order `--help` lists them.
+LAZY = {
+    "classifier": ("warning.cli_card", "classifier_app"),
+    "rules": ("warning.cli_rules", "rules_app"),
+    "deliveries": ("warning.cli_deliveries", "deliveries_app"),
+    "routes": ("warning.cli_routes", "routes_app"),
+    "silence": ("warning.cli_silences", "silence_app"),
+    "alerts": ("warning.cli_alerts", "alerts_app"),
+    "user": ("warning.cli_users", "user_app"),
+    "db": ("warning.cli_db", "db_app"),
+    "ack": ("warning.cli_alerts", "ack"),
+    "backtest": ("warning.cli_backtest", "backtest"),
+    "sources": ("warning.cli_sources", "sources"),
+    "eval": ("warning.cli_eval", "eval_command"),
+}
+
+
+class LazyCommands(TyperGroup):
+    """The commands defined here, then those of LAZY, each imported when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*LAZY, *(name for name in super().list_commands(ctx) if name not in LAZY)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in LAZY:
+            return super().get_command(ctx, cmd_name)
+        module, attribute = LAZY[cmd_name]
+        found = getattr(importlib.import_module(module), attribute)
+        if isinstance(found, typer.Typer):
+            command: click.Command = typer.main.get_group(found)  # a group, even of one
+        else:
+            single = typer.Typer()
+            single.command(cmd_name)(found)
+            command = typer.main.get_command(single)
+        command.name = cmd_name
+        return command
+
+
 app = typer.Typer(
+    cls=LazyCommands,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # never print locals
@@ -70,22 +99,6 @@ def _options(
     ] = None,
 ) -> None:
     """Early-warning alerts for humanitarian NGOs."""
-
-
-classifier_app = typer.Typer(no_args_is_help=True, help="The signal classifier.")
-app.add_typer(classifier_app, name="classifier")
-app.add_typer(rules_app, name="rules")
-app.add_typer(deliveries_app, name="deliveries")
-app.add_typer(routes_app, name="routes")
-app.add_typer(silence_app, name="silence")
-app.add_typer(alerts_app, name="alerts")
-app.add_typer(user_app, name="user")
-app.add_typer(db_app, name="db")
-app.command("ack")(ack)
-app.command("backtest")(backtest)
-app.command()(sources)
-app.command("eval")(eval_command)
-classifier_app.command("eval")(classifier_eval)
 
 
 @app.command()
@@ -115,6 +128,8 @@ def score(
 
 
 def _read_text(path: str) -> str:
+    from warning.extract import ExtractError, text_to_score  # trafilatura: for a page only
+
     try:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
@@ -126,6 +141,8 @@ def _read_text(path: str) -> str:
 
 
 def _score_jsonl(scorer: Scorer, path: Path) -> None:
+    from warning.jsonl import score_lines
+
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -220,6 +237,8 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Validate the configuration, the rules and the classifier examples; run every rule test."""
     from warning.card import THRESHOLDS_FILE, load_thresholds
     from warning.classifier import SHIPPED, load_examples
+    from warning.rules.pack import load_pack, run_tests
+    from warning.store import StoreError, engine_for
 
     settings = settings_from(config)
     try:
@@ -252,6 +271,8 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
 def channel_problems(config: Path, settings: Settings) -> list[str]:
     """`file:line:col: channels.NAME.url: why` for each channel URL Apprise cannot use."""
+    from warning.notify import url_problem
+
     found = {name: url_problem(c.url) for name, c in settings.channels.items()}
     if not any(found.values()):
         return []

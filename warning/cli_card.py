@@ -40,7 +40,8 @@ from warning.store import store_missing
 from warning.yamlio import InputError
 
 if TYPE_CHECKING:  # imported where used: scikit-learn would slow every other command
-    from warning.classifier import Examples, Reviewed, SignalQuality
+    from warning.classifier import Examples, Reviewed
+    from warning.training import SignalQuality
 
 
 def _quality_table(quality: list[SignalQuality]) -> Table:
@@ -62,6 +63,10 @@ def _reviewed(settings: Settings) -> list[Reviewed]:
     return reviewed_examples(open_store(settings), settings)
 
 
+classifier_app = typer.Typer(no_args_is_help=True, help="The signal classifier.")
+
+
+@classifier_app.command("eval")
 def classifier_eval(
     folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
     tune: Annotated[
@@ -116,7 +121,7 @@ def classifier_eval(
 
 def _cross_validated(examples: Examples, folds: int) -> list[SignalQuality]:
     """cross_validate with a progress bar (one step a signal) when stderr is a terminal."""
-    from warning.classifier import cross_validate
+    from warning.training import cross_validate
 
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"{folds}-fold cross-validation", total=len(examples.signals))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
 from warning.config import Settings, load_settings
 from warning.logs import setup_logging
-from warning.schema import SchemaError
-from warning.score import Scorer
-from warning.store import Store, StoreError, sqlite_file, store_missing
 from warning.yamlio import InputError
+
+if TYPE_CHECKING:  # imported where used: `warning score` starts without SQLAlchemy
+    from warning.score import Scorer
+    from warning.store import Store
 
 # a pipe or a file gets lines of 160 columns rather than 80: tables stay readable
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -55,6 +56,9 @@ def open_store(settings: Settings, write: bool = False) -> Store:
     an empty database there and report "no alerts"), when its schema is not this version's
     (`warning db upgrade`), or when it cannot be reached. `write`: a command that writes
     creates a new database's tables; a read-only one writes no DDL."""
+    from warning.schema import SchemaError
+    from warning.store import Store, StoreError
+
     require_store_home(settings)
     try:
         return Store(settings.database.url, create=write)
@@ -63,6 +67,8 @@ def open_store(settings: Settings, write: bool = False) -> Store:
 
 
 def require_store_home(settings: Settings) -> None:
+    from warning.store import sqlite_file, store_missing
+
     url = settings.database.url
     if settings.config_file is None and store_missing(url):
         fail([
@@ -79,7 +85,7 @@ def fail(messages: list[str], code: int = 2) -> NoReturn:
 
 
 def scorer_for(settings: Settings, thresholds: bool = True) -> Scorer:
-    from warning.pipeline import build_scorer  # loads the gazetteer and classifier: seconds
+    from warning.scorer_factory import build_scorer  # loads the gazetteer and classifier: seconds
 
     try:
         return build_scorer(settings, thresholds=thresholds)

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 WORD = re.compile(r"\b\w\w+\b")
 NOT_WORD = re.compile(r"\W+")
 PRIMES = np.array([1_000_003, 8_191, 131_071, 524_287], dtype=np.uint64)
 
 
-class TextFeatures(TransformerMixin, BaseEstimator):
-    """Word columns (unigrams, then known bigrams) followed by hashed character columns."""
+class TextFeatures:
+    """Word columns (unigrams, then known bigrams) followed by hashed character columns.
+
+    Plain Python and numpy, so that a trained model loads without scikit-learn (a second of
+    start-up); `training.FeatureEstimator` is the same with scikit-learn's estimator API.
+    """
 
     def __init__(self, char_n: int = 5, buckets: int = 2**18, char_min_df: int = 2):
         self.char_n = char_n
@@ -130,6 +136,8 @@ class _Weighted:
         return cls(counts.rows, counts.cols, values / norms[block], counts.shape)
 
     def matrix(self) -> sparse.csr_matrix:
+        from scipy import sparse  # training and measuring only: not on the scoring path
+
         indptr = np.searchsorted(self.rows, np.arange(self.shape[0] + 1))
         return sparse.csr_matrix((self.values, self.cols, indptr), shape=self.shape)
 

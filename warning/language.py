@@ -17,11 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 import numpy as np
 import py3langid
 from py3langid.langid import RAW_FLOOR
-from scipy.sparse import csr_matrix
+
+from warning.warmcache import cache_folder, files_digest, load_or_build
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 LANGUAGE_SAMPLE = 400  # characters given to py3langid
 NGRAM_BYTES = 6  # py3langid 0.4's features: byte n-grams of at most 6 bytes (its automaton's depth)
@@ -97,7 +103,7 @@ def _py3langid(texts: list[str]) -> list[str]:
     them at once (its byte walk and its naive Bayes sum)."""
     if len(texts) < BATCH_FROM:
         return [_classify(text) for text in texts]
-    identifier = py3langid.langid._get_identifier()
+    identifier = _identifier()
     counts = _feature_counts(identifier, [identifier._encode(_sample(t)) for t in texts])
     read = np.diff(counts.indptr) > 0
     best = iter(_scores(identifier, counts[read]).argmax(axis=1).tolist() if read.any() else ())
@@ -113,8 +119,18 @@ def _py3langid(texts: list[str]) -> list[str]:
 
 def _classify(text: str) -> str:
     sample = _sample(text)
-    found = py3langid.classify(sample)[0] if sample else "und"  # undetermined: nothing to read
+    found = _identifier().classify(sample)[0] if sample else "und"  # undetermined: nothing to read
     return READ_AS.get(found, found)
+
+
+def _identifier() -> py3langid.langid.LanguageIdentifier:
+    """py3langid's identifier, the one its own `classify` uses: unpacking its model (LZMA)
+    takes 0.35 s at each start, so the unpacked one is kept in the cache folder."""
+    if py3langid.langid.IDENTIFIER is None:
+        key = files_digest("langid", [], version("py3langid"))
+        path = cache_folder() / f"langid-{key[:24]}.pickle"
+        py3langid.langid.IDENTIFIER = load_or_build(path, py3langid.langid._load_identifier)
+    return py3langid.langid.IDENTIFIER
 
 
 def _sample(text: str) -> str:
@@ -127,6 +143,8 @@ def _feature_counts(identifier, samples: list[bytes]) -> csr_matrix:
     over n-grams of at most NGRAM_BYTES bytes, so its state after a byte is the state
     reached from the start over the last NGRAM_BYTES bytes alone: NGRAM_BYTES array steps
     over every byte of every sample at once, instead of one Python step per byte."""
+    from scipy.sparse import csr_matrix  # batches only: not on a single report's start-up
+
     moves, rows, outputs = _automaton(identifier)
     data = np.frombuffer(b"".join(samples), dtype=np.uint8).astype(np.intp)
     lengths = np.array([len(sample) for sample in samples], dtype=np.intp)
@@ -158,6 +176,8 @@ def _scores(identifier, counts: csr_matrix) -> np.ndarray:
     """Naive Bayes log scores (texts x languages), as py3langid's `_decide` computes them
     one text at a time: log(1 + count) times each feature's row, plus the prior, and each
     language that has two columns scored by the better of them."""
+    from scipy.sparse import csr_matrix
+
     used = np.zeros(counts.shape[1], dtype=bool)  # the features some text holds, in order
     used[counts.indices] = True
     features = np.flatnonzero(used)

@@ -18,9 +18,7 @@ from itertools import groupby
 from sqlalchemy.exc import DataError
 
 from warning import metrics
-from warning.card import load_thresholds
 from warning.claims import POLL_LEASE, SCORING_BATCH, SCORING_LEASE, instance_name
-from warning.classifier import SHIPPED, Reviewed, load_classifier
 from warning.config import Settings
 from warning.decide import (
     AlertChange,
@@ -39,9 +37,8 @@ from warning.labels import AddedLabels
 from warning.models import Alert, Report, SourceState, utcnow
 from warning.notify import Notifier
 from warning.outbox import Outbox
-from warning.places import Gazetteer, shipped_gazetteer
-from warning.rules.pack import load_pack
 from warning.score import Assessment, Scorer
+from warning.scorer_factory import build_scorer
 from warning.sources import SOURCES, Incoming, Memo, Poll, Source, Stored
 from warning.sources.base import plural, printable, reason
 from warning.store import Store
@@ -50,33 +47,6 @@ from warning.times import as_utc
 
 log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = timedelta(hours=1)
-
-
-def build_scorer(
-    settings: Settings,
-    gazetteer: Gazetteer | None = None,
-    thresholds: bool = True,
-    reviewed: Sequence[Reviewed] = (),
-) -> Scorer:
-    """Load the rule pack and the classifier named in `settings` (or the shipped ones; it
-    learns from `reviewed` sentences too), with the per-signal thresholds chosen for the
-    classifier on tune, when there are some (and `thresholds`: choosing them again needs
-    none)."""
-    chosen = load_thresholds(settings.classifier.path or SHIPPED) if thresholds else None
-    return Scorer(
-        rules=load_pack(settings.rules.path),
-        classifier=load_classifier(
-            settings.classifier.path,
-            settings.classifier.cache,
-            settings.classifier.extra,
-            reviewed,
-        ),  # fmt: skip
-        gazetteer=gazetteer or shipped_gazetteer(),
-        threshold=settings.alerts.threshold,
-        max_chars=settings.alerts.max_chars,
-        classifier_weight=settings.classifier.weight,
-        classifier_weights=chosen.weights(settings.alerts.threshold) if chosen else {},
-    )
 
 
 @dataclass

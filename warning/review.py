@@ -93,7 +93,7 @@ class Candidate:
 
     def replay(self, settings: Settings, store: Store) -> Outcome:
         """The backtest of this candidate (a rule file error: InputError naming its line)."""
-        from warning.pipeline import build_scorer  # loads scikit-learn: not for every command
+        from warning.scorer_factory import build_scorer  # loads scikit-learn: not for every command
 
         with tempfile.TemporaryDirectory(prefix="warning-backtest-") as folder:
             pack = Path(folder) / "rules"

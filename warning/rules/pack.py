@@ -11,6 +11,7 @@ from warning.rules.compiler import RuleSet
 from warning.rules.matcher import match_rules, matching_contexts
 from warning.rules.model import ContextFile, SeverityFile, SeverityRule, SignalFile, languages_of
 from warning.text import split_sentences, tokenize
+from warning.warmcache import cache_folder, files_digest, load_or_build
 from warning.yamlio import InputError, Located, load_yaml, validate
 
 SHIPPED = (Path(__file__).parent.parent / "packs" / "rules").resolve()  # follows the link
@@ -58,6 +59,14 @@ def load_pack(folder: Path | None = None) -> RulePack:
     files = tuple(sorted(folder.glob("*.yaml")))
     if not files:
         raise InputError([f"{folder}: no rule files (*.yaml) found"])
+    key = files_digest("rules", files, str(folder.resolve()))
+    return load_or_build(cache_folder() / f"rules-{key[:24]}.pickle", lambda: _built(files))
+
+
+def _built(files: tuple[Path, ...]) -> RulePack:
+    """The pack of `files` (a second: read from the cache folder when the same files, in
+    the same folder, were compiled by the same code before)."""
+    folder = files[0].parent
     signal_docs, severity_docs, context_docs, errors = _parse(files)
     if errors:  # checks across files would only repeat them ("unknown signal ...")
         raise InputError(errors)
