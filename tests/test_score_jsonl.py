@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -84,3 +85,30 @@ def test_invalid_utf8_in_a_line_is_replaced_and_said(scorer) -> None:  # noqa: A
     (out,) = [json.loads(line) for line in score_lines(scorer, raw, "f")]
     assert out["notes"] == ["not valid UTF-8; undecodable bytes replaced with U+FFFD"]
     assert [s["name"] for s in out["signals"]][0] == "mass_atrocity_risk"
+
+
+class BreaksOn:
+    """The shipped gazetteer, but for texts holding `word`: there it raises, as a bug would."""
+
+    def __init__(self, gazetteer, word: str) -> None:  # noqa: ANN001
+        self.gazetteer, self.word = gazetteer, word
+
+    def find(self, text: str, *args):  # noqa: ANN002, ANN201
+        if self.word in text:
+            raise RuntimeError("a bug")
+        return self.gazetteer.find(text, *args)
+
+
+def test_a_scorer_bug_costs_its_line_not_its_batch(scorer) -> None:  # noqa: ANN001
+    """Lines are scored BATCH at a time; when one of them breaks the scorer, the others of
+    its batch are scored alone, as they would have been."""
+    texts = [f"Report {i}: gunmen killed {i + 2} villagers near Kutum, Sudan." for i in range(70)]
+    texts[5] = "Zzyzx: gunmen killed 9 villagers near Kutum, Sudan."
+    raw = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)).encode()
+    breaking = replace(scorer, gazetteer=BreaksOn(scorer.gazetteer, "Zzyzx"))
+    got = [json.loads(line) for line in score_lines(breaking, raw, "f")]
+    assert [g["id"] for g in got] == list(range(70))
+    assert got[5] == {"id": 5, "error": "f:6: scoring failed: RuntimeError: a bug"}
+    alone = [json.loads(next(score_lines(scorer, raw.split(b"\n")[i], "f"))) for i in (0, 6, 69)]
+    assert [got[0], got[6], got[69]] == alone
+    assert all(g["signals"] for i, g in enumerate(got) if i != 5)
