@@ -108,8 +108,10 @@ class HttpCapture:
         return f"mmost://127.0.0.1:{self.port}/{token}"
 
 
-@pytest.fixture
-def http_server():  # noqa: ANN201
+@contextlib.contextmanager
+def capture_server() -> Iterator[HttpCapture]:
+    """A chat server on 127.0.0.1 recording every POST (path, JSON body), until the end of
+    the block."""
     capture = HttpCapture(free_port())
 
     class Handler(BaseHTTPRequestHandler):
@@ -126,9 +128,17 @@ def http_server():  # noqa: ANN201
     server = ThreadingHTTPServer(("127.0.0.1", capture.port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield capture
-    server.shutdown()
-    server.server_close()
+    try:
+        yield capture
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def http_server():  # noqa: ANN201
+    with capture_server() as capture:
+        yield capture
 
 
 @dataclass
