@@ -8,7 +8,8 @@ every email arrived or 2 h passed. Apprise's own pause between two emails (5.5 s
 time) is turned off for the run; it is not the outbox's clock.
 
 Prints alerts, failed attempts recorded while down, email deliveries `warning deliveries`
-showed failed while down, warning_deliveries_total{status="failed"} added, chat messages
+showed failed while down, /metrics (as the web app serves it) warning_deliveries_total
+{status="failed"} added and warning_deliveries_owed as the outage ends, chat messages
 received while the mail was down, alerts received by email after, received twice (target
 0), lost (target 0), how long after the server came back the last one arrived (injected
 time), and where the channel's password showed in what users see (target 0: failure
@@ -43,6 +44,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 from apprise.plugins.email import NotifyEmail  # noqa: E402
 from corpus import sentences  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from tests.conftest import (  # noqa: E402
@@ -84,7 +86,8 @@ class Outage:
     failed_attempts: int = 0  # email attempts recorded as failed while the server was down
     logged_failures: int = 0  # log lines saying an email delivery failed, while down
     shown_failing: int = 0  # email deliveries `warning deliveries --json` showed failed then
-    metric_failed: float = 0  # warning_deliveries_total{channel=EMAIL,status=failed} added
+    metric_failed: float = 0  # /metrics: warning_deliveries_total{channel=EMAIL,status=failed}
+    metric_owed: float = 0  # /metrics: warning_deliveries_owed, as the outage ends
     chat_while_down: int = 0  # chat messages received while the mail server was down
     errors: set[str] = field(default_factory=set)  # the distinct failure texts recorded
     received: int = 0  # alerts received by email after the server came back
@@ -115,9 +118,11 @@ def smtp_outage(folder: Path, scorer: Scorer, alerts: int, down: timedelta) -> O
     with capture_server() as chat, no_email_pause(), logged() as log:
         bench = _bench(folder, scorer, chat, log)
         counts = Outage(alerts=len(_raise(bench.service, alerts)))
-        failed_before = _metric_failed()
+        failed_before = _scraped(bench.service.store)["failed"]
         _while_down(bench, down, counts)
-        counts.metric_failed = _metric_failed() - failed_before
+        scraped = _scraped(bench.service.store)
+        counts.metric_failed = scraped["failed"] - failed_before
+        counts.metric_owed = scraped["owed"]
         counts.chat_while_down = len(chat.posts)
         back = bench.clock()
         with smtp_back(bench):
@@ -253,11 +258,20 @@ def _attempts(store: Store) -> list[Attempt]:
         return list(session.exec(query))
 
 
-def _metric_failed() -> float:
-    sample = metrics.REGISTRY.get_sample_value(
-        "warning_deliveries_total", {"channel": EMAIL, "status": "failed"}
-    )
-    return sample or 0.0
+def _scraped(store: Store) -> dict[str, float]:
+    """/metrics as the web app serves it: the failed email attempts counted, and the
+    deliveries owed."""
+    text = metrics.exposition(store).decode()
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    failed = (("channel", EMAIL), ("status", "failed"))
+    return {
+        "failed": samples.get(("warning_deliveries_total", failed), 0.0),
+        "owed": samples.get(("warning_deliveries_owed", ()), 0.0),
+    }
 
 
 @contextlib.contextmanager
@@ -306,7 +320,8 @@ def print_counts(counts: Outage, seconds: float) -> None:
     print(f"failed email attempts recorded while down:      {counts.failed_attempts}")
     print(f"log lines saying an email delivery failed:      {counts.logged_failures}")
     print(f"email deliveries shown failed (deliveries):     {counts.shown_failing}")
-    print(f"warning_deliveries_total{{status=failed}} added:  {counts.metric_failed:.0f}")
+    print(f"/metrics warning_deliveries_total{{failed}} added: {counts.metric_failed:.0f}")
+    print(f"/metrics warning_deliveries_owed as it ends:    {counts.metric_owed:.0f}")
     print(f"chat messages received while mail was down:     {counts.chat_while_down}")
     print(f"failure texts recorded:                         {sorted(counts.errors)}")
     print(f"alerts received by email after:                 {counts.received}")

@@ -16,6 +16,7 @@ def test_three_alerts_across_a_ten_minute_smtp_outage(tmp_path: Path, scorer) ->
     assert counts.alerts == 3
     # the shipped policy tries at 0, 60, 180 and 420 s within the 10 minutes: 4 failures each
     assert counts.failed_attempts == counts.logged_failures == counts.metric_failed == 12
+    assert counts.metric_owed == 3  # /metrics: the emails still owed, the chat messages sent
     assert counts.shown_failing == 3  # `warning deliveries`: each email delivery `failed`
     (error,) = counts.errors
     assert "Connection refused" in error and "127.0.0.1" in error
