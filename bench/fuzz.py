@@ -390,12 +390,13 @@ def _email_shape(rng: Random, data: bytes) -> bytes:
 def folder_verdict(service: Service, inbox: Path, case: Case, log: TracebackLog) -> Verdict:
     path = inbox / case.name
     path.write_bytes(case.data)
-    outcome = service.poll("inbox", force=True)
-    failed = [p for p in (inbox / "failed").glob("*.error.txt")]
-    reasons = [p.read_text("utf-8") for p in failed]
+    try:
+        outcome = service.poll("inbox", force=True)
+        reasons = [p.read_text("utf-8") for p in (inbox / "failed").glob("*.error.txt")]
+        filed = not path.exists()
+    finally:  # even after a hang: the next input is read alone
+        _empty(inbox)
     problem = log.take() or _unexpected(outcome.errors + reasons)
-    filed = not path.exists()
-    _empty(inbox)
     if problem:
         return Verdict("crash", problem)
     if not filed:
@@ -670,13 +671,14 @@ class TracebackLog(logging.Handler):
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Hang raised in this (the main) thread after `seconds`."""
+    """Hang raised in this (the main) thread after `seconds`, and every second after (one
+    raised inside a `__del__` is only printed)."""
 
     def expired(signum: int, frame: object) -> None:
         raise Hang(f"over {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
@@ -759,7 +761,10 @@ def fuzz(made: Targets, kind: str, count: int, seed: int, limit: float, keep: Pa
         case = made.case(kind, rng, number)
         started = time.perf_counter()
         verdict = _judged(made, case, limit)
-        tally.add(verdict, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        if seconds > limit and verdict.outcome != "crash":
+            verdict = Verdict("crash", f"hang: {seconds:.1f} s, then {verdict.outcome}")
+        tally.add(verdict, seconds)
         if verdict.outcome == "crash" and keep is not None and len(tally.kept) < KEEP_PER_KIND:
             tally.kept.append(save(keep, case, verdict, number))
     return tally
@@ -781,8 +786,8 @@ def save(keep: Path, case: Case, verdict: Verdict, number: int) -> Path:
     """The input as the code read it, and beside it what the generator did and what
     happened."""
     keep.mkdir(parents=True, exist_ok=True)
-    suffix = Path(case.name).suffix if case.kind in ("folder", "rules") else f".{case.name}"
-    path = keep / f"{case.kind}-{number}{suffix if case.kind != 'jsonl' else '.jsonl'}"
+    suffix = {"jsonl": ".jsonl", "feed": f".{case.name}"}.get(case.kind, Path(case.name).suffix)
+    path = keep / f"{case.kind}-{number}{suffix}"
     path.write_bytes(case.data)
     about = f"name: {case.name!r}\nhow: {case.how}\ncontent-type: {case.content_type}\n\n"
     path.with_name(path.name + ".txt").write_text(about + verdict.detail, "utf-8")
