@@ -108,8 +108,10 @@ class HttpCapture:
         return f"mmost://127.0.0.1:{self.port}/{token}"
 
 
-@pytest.fixture
-def http_server():  # noqa: ANN201
+@contextlib.contextmanager
+def capture_server() -> Iterator[HttpCapture]:
+    """A chat server on 127.0.0.1 recording every POST (path, JSON body), until the end of
+    the block."""
     capture = HttpCapture(free_port())
 
     class Handler(BaseHTTPRequestHandler):
@@ -126,9 +128,17 @@ def http_server():  # noqa: ANN201
     server = ThreadingHTTPServer(("127.0.0.1", capture.port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield capture
-    server.shutdown()
-    server.server_close()
+    try:
+        yield capture
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def http_server():  # noqa: ANN201
+    with capture_server() as capture:
+        yield capture
 
 
 @dataclass
@@ -215,8 +225,9 @@ class Site:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-@pytest.fixture
-def site():  # noqa: ANN201
+@contextlib.contextmanager
+def site_server() -> Iterator[Site]:
+    """A Site serving on 127.0.0.1 until the end of the block."""
     served = Site(free_port())
 
     class Handler(BaseHTTPRequestHandler):
@@ -261,9 +272,17 @@ def site():  # noqa: ANN201
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield served
-    server.shutdown()
-    server.server_close()
+    try:
+        yield served
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def site():  # noqa: ANN201
+    with site_server() as served:
+        yield served
 
 
 PG_SERVER = os.environ.get("WARNING_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")

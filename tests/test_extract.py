@@ -371,3 +371,14 @@ def test_score_refuses_a_binary_file_by_name(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["score", str(path)])
     assert result.exit_code == 2
     assert f"{path}: binary content" in result.stderr
+
+
+def test_a_page_of_over_50000_tags_is_read_whole_not_searched_for_its_article() -> None:
+    """trafilatura takes about 0.1 ms a tag: a page of 100,000 <br> held a folder poll for
+    over 10 s, and one of 5 MB would for minutes (bench/fuzz.py)."""
+    page = b"<p>Families fled the town after the shelling.</p>" + b"<br>" * 100_000
+    article = extract_html(page)
+    assert article.text == "Families fled the town after the shelling."
+    assert article.problems == (
+        "a page of 100,002 tags (over 50,000): its whole text read, not its article",
+    )

@@ -29,6 +29,9 @@ def values(text: str) -> list[int]:
         ("des dizaines de milliers de personnes", [20000]),
         ("since 2024, about 300 people", [300]),
         ("a man walked", []),
+        ("9" * 400 + " people fled", []),  # past a float: no count (it was OverflowError)
+        ("1" + "0" * 305 + " million people", []),
+        ("1" + "0" * 300 + " people", [int(1e300)]),  # large, but a float holds it
     ],
 )
 def test_quantities(text: str, expected: list[int]) -> None:
@@ -47,3 +50,9 @@ def test_values_at_reads_each_start_once_and_keeps_a_zero() -> None:
     read[3] = 99  # a value in the table is taken as read, not read again
     assert values_at(tokens, [3, 6], read) == (99, 2)
     assert values_at(tokens, [1, 2], {}) == ()
+
+
+def test_a_report_with_a_number_past_a_float_is_scored(scorer) -> None:  # noqa: ANN001
+    """It raised OverflowError, failing the daemon's whole scoring batch (bench/fuzz.py)."""
+    scored = scorer.score(f"Around {'9' * 400} residents of the town are besieged.")
+    assert "siege" in {s.name for s in scored.signals}

@@ -493,3 +493,23 @@ def test_arabic_terms_also_match_after_the_joined_and(tmp_path: Path) -> None:
     assert matching_rules(rules, "وفر الطعام للجميع") == set()
     english = pack_with(tmp_path, "    any: [people]")
     assert matching_rules(english, "wpeople") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "alone", "fired"),
+    [
+        ("Residents are besieged \u0301 in the town.", "\u0301", ["siege"]),
+        ("المدينة ـ محاصرة", "ـ", ["siege"]),
+        ("\u064b\u064b", "\u064b\u064b", []),
+    ],
+)
+def test_a_word_of_marks_alone_is_kept_as_written(
+    scorer,  # noqa: ANN001
+    text: str,
+    alone: str,
+    fired: list[str],
+) -> None:
+    """A stray combining accent or a tatweel between words was an empty word, and the scorer
+    raised IndexError on it, failing the daemon's whole scoring batch (bench/fuzz.py)."""
+    assert alone in tokenize(text, split_sentences(text)).words
+    assert [s.name for s in scorer.score(text).signals] == fired

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -158,6 +159,8 @@ def _read(words: tuple[str, ...], i: int) -> Quantity | None:
     while end < len(words) and words[end] in MULTIPLIERS and words[end] not in VAGUE:
         value *= MULTIPLIERS[words[end]]
         end += 1
+    if not math.isfinite(value):  # 309 digits or more, as a float: no count of people
+        return None
     return Quantity(i, end, int(value))
 
 

@@ -213,10 +213,11 @@ def tokenize(text: str, sentences: list[Sentence]) -> Tokens:
 
 def plain_word(word: str) -> str:
     """A word as rules spell it: accents typed apart composed ("é"), Arabic vowel signs and
-    tatweel left out ("فرّقت" -> "فرقت"). Most words hold none: they are returned as they are."""
+    tatweel left out ("فرّقت" -> "فرقت"). Most words hold none: they are returned as they are;
+    so is one of marks alone (a stray accent, a tatweel between words): never an empty word."""
     if word.isascii() or not _MARK.search(word):
         return word
-    return _MARK.sub("", unicodedata.normalize("NFC", word))
+    return _MARK.sub("", unicodedata.normalize("NFC", word)) or word
 
 
 def title_of(text: str, fallback: str) -> str:

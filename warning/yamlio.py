@@ -111,11 +111,22 @@ def parse_yaml(text: str, path: Path) -> Located:
         raise InputError([f"{path}:{mark.line + 1}:{mark.column + 1}: {exc.problem}"]) from None
     except yaml.MarkedYAMLError as exc:
         raise InputError([_syntax_message(exc, path)]) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses; it says only its offset
+        where = _line_and_column(text, exc.position)
+        why = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        raise InputError([f"{path}:{where}: YAML error: {why}"]) from exc
     except yaml.YAMLError as exc:
         raise InputError([f"{path}:1:1: YAML error: {exc}"]) from exc
     except RecursionError:  # the parser itself recurses on nesting
         raise InputError([f"{path}:1:1: not read: nested too deeply"]) from None
     return Located(path, data, walker.marks)
+
+
+def _line_and_column(text: str | bytes, offset: int) -> str:
+    """`line:column` (1-based; lines end at "\\n") of the character or byte at `offset`."""
+    newline = "\n" if isinstance(text, str) else b"\n"
+    line_start = text.rfind(newline, 0, offset) + 1
+    return f"{text.count(newline, 0, offset) + 1}:{offset - line_start + 1}"
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -149,9 +160,25 @@ def load_yaml(path: Path) -> Located:
         if size > MAX_BYTES:
             raise InputError([f"{path}:1:1: not read: {size:,} bytes (at most {MAX_BYTES:,})"])
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise InputError([f"{path}:1:1: cannot read: {exc}"]) from exc
+    except UnicodeDecodeError:  # its offset is within a chunk read: find the byte again
+        raise InputError([_not_utf8(path)]) from None
     return parse_yaml(text, path)
+
+
+def _not_utf8(path: Path) -> str:
+    """`file:line:column: cannot read: not UTF-8 (byte 0xff: why)`, at the first bad byte
+    (the column counts bytes)."""
+    try:
+        raw = path.read_bytes()
+        raw.decode("utf-8")
+    except OSError as exc:
+        return f"{path}:1:1: cannot read: {exc}"
+    except UnicodeDecodeError as exc:
+        where = _line_and_column(raw, exc.start)
+        return f"{path}:{where}: cannot read: not UTF-8 (byte 0x{raw[exc.start]:02x}: {exc.reason})"
+    return f"{path}:1:1: cannot read: not UTF-8"
 
 
 def _message(error: dict[str, Any], model: type[BaseModel], loc: Path_) -> str:

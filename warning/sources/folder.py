@@ -40,6 +40,9 @@ REF = re.compile(r"(?P<name>.*)#[0-9a-f]{12}(?:#\d+)?", re.DOTALL)  # name#diges
 OUTSIDE = "a link to a file outside the folder; not read, left where it is"
 INTO_FILED = "a link into done/ or failed/; not read, left where it is"
 LOOP = "a link that leads nowhere (a loop?); not read, left where it is"
+# characters in one email header (RFC 5322: lines of at most 998); the email module's parser
+# takes the square of a header's length: one of 180,000 held a poll for minutes
+MAX_HEADER = 4000
 
 
 class Unreadable(ValueError):
@@ -249,6 +252,7 @@ def _iso_date(value: str, where: str) -> datetime | None:
 
 def _read_email(raw: bytes, name: str) -> tuple[list[Incoming], list[str]]:
     message = email.message_from_bytes(raw, policy=email.policy.default)
+    _refuse_long_headers(message)
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
         raise Unreadable("an email with no text or HTML part")
@@ -271,6 +275,17 @@ def _read_email(raw: bytes, name: str) -> tuple[list[Incoming], list[str]]:
     published = as_utc(published) if published is not None else None
     outlet = str(message.get("From", "") or "")
     return [Incoming(name, title[:300], text, "", published, outlet)], notes
+
+
+def _refuse_long_headers(message: email.message.Message) -> None:
+    """Unreadable if a header of any part is over MAX_HEADER characters, before any is
+    read (parsing one costs the square of its length)."""
+    for part in message.walk():
+        for header, value in part.raw_items():
+            if len(value) > MAX_HEADER:
+                raise Unreadable(
+                    f"a {header[:40]} header of {len(value):,} characters (at most {MAX_HEADER:,})"
+                )
 
 
 READERS: dict[str, Reader] = {

@@ -5,6 +5,7 @@ from its link."""
 from __future__ import annotations
 
 import calendar
+import codecs
 import hashlib
 import re
 from bisect import bisect_right
@@ -25,6 +26,12 @@ SUMMARY_ONLY = 500  # characters: an item's text shorter than this is taken as a
 CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 ITEM_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)(?=[\s>/])")
 REPLACED = b"&#xFFFD;"
+WIDE = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"),
+    (b"<\0", "utf-16-le"), (b"\0<", "utf-16-be"),
+)  # fmt: skip
 
 
 class RssSource(Remote):
@@ -107,7 +114,17 @@ class RssSource(Remote):
 def mend_references(body: bytes) -> tuple[bytes, Counter[int]]:
     """`body` with each character reference to what cannot be text (a surrogate, NUL, past
     U+10FFFF) written `&#xFFFD;` (feedparser raises on them, losing the whole feed), and
-    how many were, by item number (from 1, in document order; 0: outside any item)."""
+    how many were, by item number (from 1, in document order; 0: outside any item). A
+    UTF-16 or UTF-32 body (by its BOM, or its first character '<') is mended as text and
+    written back in its own encoding."""
+    codec = next((codec for start, codec in WIDE if body.startswith(start)), None)
+    if codec is None:
+        return _mend(body)
+    mended, counts = _mend(body.decode(codec, "replace").encode("utf-8"))
+    return (mended.decode("utf-8").encode(codec) if counts else body), counts
+
+
+def _mend(body: bytes) -> tuple[bytes, Counter[int]]:
     bad = [match.start() for match in CHARREF.finditer(body) if not _is_text(match)]
     if not bad:
         return body, Counter()
