@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,30 @@ def test_a_pattern_that_leaves_the_folder_is_refused(pattern: str) -> None:
 def test_a_pattern_inside_the_folder_is_taken(pattern: str) -> None:
     settings = FolderSourceSettings(name="f", kind="folder", path=Path("inbox"), pattern=pattern)
     assert settings.pattern == pattern
+
+
+def test_a_report_the_scorer_fails_on_costs_only_itself(tmp_path: Path, scorer, caplog) -> None:  # noqa: ANN001
+    """A scorer bug on one report (injected: the gazetteer raises on its text) must not hold
+    back the reports scored in its batch, at every try: they are scored one by one; it is
+    recorded as scored with no signal, logged with its traceback, counted, not tried again."""
+    from tests.test_score_jsonl import BreaksOn
+    from warning import metrics
+
+    breaking = replace(scorer, gazetteer=BreaksOn(scorer.gazetteer, "Zzyzx"))
+    poller = service(tmp_path, breaking, [])
+    texts = [
+        "Gunmen killed eleven villagers near Kutum, Sudan, and thousands fled the town.",
+        "Zzyzx: gunmen killed nine villagers near Kutum, Sudan.",
+        "Militia fighters besieged El Fasher in Sudan; 200,000 people are trapped without food.",
+    ]
+    stored = poller.intake("api", [Incoming(str(i), f"t{i}", t) for i, t in enumerate(texts)])
+    before = metrics.SCORING_FAILURES._value.get()
+    alerts = poller.score_pending()
+    assert metrics.SCORING_FAILURES._value.get() == before + 1
+    assert len(alerts) >= 1 and poller.store.unscored_reports() == []
+    poison = stored[1].report_id
+    rows = {s.report_id: poller.store.report(s.report_id) for s in stored}
+    assert rows[poison].signals == "" and rows[poison].scored_at is not None
+    assert all(rows[s.report_id].signals for s in (stored[0], stored[2]))
+    assert f"report {poison}: scoring failed" in caplog.text and "Traceback" in caplog.text
+    assert poller.score_pending() == [] and metrics.SCORING_FAILURES._value.get() == before + 1

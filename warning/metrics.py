@@ -33,6 +33,10 @@ DELIVERIES = Counter(
 POLL_FAILURES = Counter(
     "warning_poll_failures", "Failed polls, by source.", ["source"], registry=REGISTRY
 )
+SCORING_FAILURES = Counter(
+    "warning_scoring_failures", "Reports whose scoring failed (a bug): recorded with no signal.",
+    registry=REGISTRY,
+)  # fmt: skip
 RELOAD_FAILURES = Counter(
     "warning_reload_failures", "Reloads rejected (the last good configuration kept running).",
     registry=REGISTRY,

@@ -37,7 +37,7 @@ from warning.labels import AddedLabels
 from warning.models import Alert, Report, SourceState, utcnow
 from warning.notify import Notifier
 from warning.outbox import Outbox
-from warning.score import Assessment, Scorer
+from warning.score import Assessment, Scorer, unscorable
 from warning.scorer_factory import build_scorer
 from warning.sources import SOURCES, Incoming, Memo, Poll, Source, Stored
 from warning.sources.base import plural, printable, reason
@@ -254,7 +254,7 @@ class Service:
         claim = partial(self.store.claim_unscored, self.instance, SCORING_LEASE, SCORING_BATCH)
         while batch := claim():
             started = time.perf_counter()
-            scored = list(zip(batch, self.scorer.score_many([r.text for r in batch]), strict=True))
+            scored = list(zip(batch, self._assessed(batch), strict=True))
             each = (time.perf_counter() - started) / len(batch)
             for report, _ in scored:
                 metrics.SCORING.observe(each)
@@ -264,6 +264,20 @@ class Service:
             for country, run in groupby(fired, key=lambda pair: pair[1].main.country):
                 alerts += self._record_run(country, list(run), decide)
         return alerts
+
+    def _assessed(self, batch: list[Report]) -> list[Assessment]:
+        """Each report's assessment. When scoring them together fails, each is scored alone;
+        one that fails alone (a bug) is recorded as scored with no signal, logged with its
+        traceback and counted: it must not hold back the reports scored with it, at every
+        try, nor be tried for ever."""
+        try:
+            return list(self.scorer.score_many([r.text for r in batch]))
+        except Exception as exc:
+            if len(batch) > 1:
+                return [assessment for r in batch for assessment in self._assessed([r])]
+            log.exception("report %s: scoring failed; recorded with no signal", batch[0].id)
+            metrics.SCORING_FAILURES.inc()
+            return [unscorable(exc)]
 
     def _record_run(
         self,

@@ -306,6 +306,13 @@ class Scorer:
         return self._severities[key]
 
 
+def unscorable(error: Exception) -> Assessment:
+    """What a report whose scoring failed (a bug) is recorded as: no signal, and a note
+    naming the error."""
+    note = f"scoring failed: {type(error).__name__}: {error}"[:500]
+    return Assessment(Severity.none, "", (), (), MainPlace(), "und", (note,))
+
+
 @cache
 def _nothing(signal: str) -> SignalScore:
     """The score of a signal nothing was read for (one object per signal: most reports)."""
