@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import write_config
 from warning.config import load_settings
@@ -55,6 +57,27 @@ def test_facts_are_figures_and_names_in_order() -> None:
         "monday",
     )  # "At" and "They" start their sentences: not names
     assert in_order(("a", "b", "c", "d"), ("b", "x", "c", "d", "a")) == 3
+
+
+def table_lcs(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """The longest common subsequence by the whole dynamic-programming table (the reference
+    the bit-parallel `in_order` must agree with)."""
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+@given(
+    st.lists(st.sampled_from("abcdefg"), max_size=160),
+    st.lists(st.sampled_from("abcdefg"), max_size=160),
+)
+def test_in_order_agrees_with_the_whole_table(a: list[str], b: list[str]) -> None:
+    assert in_order(tuple(a), tuple(b)) == table_lcs(tuple(a), tuple(b))
+    assert in_order(tuple(b), tuple(a)) == table_lcs(tuple(a), tuple(b))
 
 
 def test_a_rewrite_with_the_facts_in_order_retells_the_story() -> None:

@@ -74,11 +74,15 @@ def _credits(text: str, outlet: str) -> bool:
 
 
 def in_order(a: tuple[str, ...], b: tuple[str, ...]) -> int:
-    """The length of the longest common subsequence of `a` and `b`."""
-    previous = [0] * (len(b) + 1)
-    for x in a:
-        current = [0]
-        for j, y in enumerate(b):
-            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
-        previous = current
-    return previous[-1]
+    """The length of the longest common subsequence of `a` and `b`, bit-parallel (Hyyrö
+    2004: one row of the table is one integer, a bit per item of `b`), so comparing a
+    report with the 20 latest of its event costs microseconds, not milliseconds."""
+    where: dict[str, int] = {}  # item -> the bits of its places in `b`
+    for j, item in enumerate(b):
+        where[item] = where.get(item, 0) | 1 << j
+    full = (1 << len(b)) - 1
+    row = full
+    for item in a:
+        kept = row & where.get(item, 0)
+        row = ((row + kept) | (row - kept)) & full
+    return len(b) - row.bit_count()

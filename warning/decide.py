@@ -30,40 +30,80 @@ class Recent:
     scored_at: datetime
 
 
+@dataclass(frozen=True)
+class Nearby:
+    """The earlier reports about a report's place (`MainPlace.near`) within one rule's
+    `across`, as its reason names them: their ids, oldest first (the latest ones only when
+    `more`: there were more than could be listed)."""
+
+    reports: tuple[int, ...]
+    more: bool = False
+
+
 def window(rules: list[SeverityRule]) -> timedelta | None:
     """How far back escalation needs to look, or None when no rule looks across reports."""
-    spans = [rule.across for rule in rules if rule.across]
+    spans = spans_of(rules)
     return timedelta(seconds=max(spans)) if spans else None
+
+
+def spans_of(rules: list[SeverityRule]) -> list[float]:
+    """The distinct `across` of the rules (seconds), shortest first."""
+    return sorted({rule.across for rule in rules if rule.across})
+
+
+def escalation(
+    assessment: Assessment, near: dict[float, frozenset[str]], rules: list[SeverityRule]
+) -> SeverityRule | None:
+    """The rule with `across` that raises `assessment`'s severity the most (the first of
+    its level), given the signals fired by earlier reports about the same place within
+    each span (`near`: span -> signals; none: no such report); None: none raises it."""
+    fired = {s.name for s in assessment.signals}
+    if not fired:
+        return None
+    best, chosen = assessment.severity, None
+    for rule in rules:
+        if rule.across is None or rule.level.rank <= best.rank:
+            continue
+        signals = near.get(rule.across, frozenset())
+        if signals and rule.when.holds(fired | signals):
+            best, chosen = rule.level, rule
+    return chosen
+
+
+def escalated(assessment: Assessment, rule: SeverityRule, nearby: Nearby) -> Assessment:
+    """`assessment` raised to `rule`'s level, its reason naming the earlier reports."""
+    hours = rule.across / 3600
+    listed = ", ".join(f"#{rid}" for rid in nearby.reports)
+    if nearby.more:
+        said = f"more than {len(nearby.reports)} earlier reports about {assessment.place}"
+        why = f"{rule.why} ({said} in the last {hours:g} h, the latest: {listed})"
+    else:
+        said = f"{len(nearby.reports)} earlier report(s) about {assessment.place}"
+        why = f"{rule.why} (with {said} in the last {hours:g} h: {listed})"
+    return replace(assessment, severity=rule.level, why=why)
 
 
 def escalate(
     assessment: Assessment, recent: list[Recent], rules: list[SeverityRule], now: datetime
 ) -> Assessment:
     """`assessment` with its severity raised where a rule with `across` holds over its own
-    signals plus those of recent reports about the same place."""
-    fired = {s.name for s in assessment.signals}
-    if not fired:
+    signals plus those of `recent` reports about the same place (held in memory: a
+    backtest's replay; the daemon asks the store, `Store.signals_near`)."""
+    near = {span: _near(assessment, recent, span, now) for span in spans_of(rules)}
+    signals = {span: frozenset().union(*(r.signals for r in rs)) for span, rs in near.items()}
+    rule = escalation(assessment, signals, rules)
+    if rule is None:
         return assessment
-    best, why = assessment.severity, assessment.why
-    for rule in rules:
-        if rule.across is None or rule.level.rank <= best.rank:
-            continue
-        related = [
-            r
-            for r in recent
-            if now - r.scored_at <= timedelta(seconds=rule.across)
-            and assessment.main.near(r.country, set(r.towns))
-        ]
-        if related and rule.when.holds(fired.union(*(r.signals for r in related))):
-            hours = rule.across / 3600
-            best = rule.level
-            why = (
-                f"{rule.why} (with {len(related)} earlier report(s) about {assessment.place} "
-                f"in the last {hours:g} h: {', '.join(f'#{r.report_id}' for r in related)})"
-            )
-    if best == assessment.severity:
-        return assessment
-    return replace(assessment, severity=best, why=why)
+    return escalated(assessment, rule, Nearby(tuple(r.report_id for r in near[rule.across])))
+
+
+def _near(assessment: Assessment, recent: list[Recent], span: float, now: datetime) -> list[Recent]:
+    return [
+        r
+        for r in recent
+        if now - r.scored_at <= timedelta(seconds=span)
+        and assessment.main.near(r.country, set(r.towns))
+    ]
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,20 @@ class Report(SQLModel, table=True):
     claimed_until: datetime | None = None
 
 
+class ReportPlace(SQLModel, table=True):
+    """A report that fired, filed under its country, each of its town keys and each of its
+    signals (warning.places.MainPlace.town_keys; signal "": any), so that escalation finds
+    the signals and the reports near a place by index seeks, however many reports the
+    country has (Store.signals_near, Store.reports_near). Written as the report is scored."""
+
+    __table_args__ = (Index("ix_reportplace_near", "country", "signal", "town", "scored_at"),)
+    report_id: int = Field(foreign_key="report.id", primary_key=True)
+    town: str = Field(primary_key=True)
+    signal: str = Field(primary_key=True)
+    country: str
+    scored_at: datetime
+
+
 class Event(SQLModel, table=True):
     """Reports about one happening: near-duplicates of each other, or the same signals about
     the same place within a window. It has at most one alert, updated as reports join."""

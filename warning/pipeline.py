@@ -24,9 +24,10 @@ from warning.decide import (
     AlertChange,
     AlertFacts,
     AlertPolicy,
-    escalate,
+    escalated,
+    escalation,
     plan_alert,
-    window,
+    spans_of,
 )
 from warning.dedupe import fingerprint
 from warning.events import EventFinder
@@ -47,6 +48,7 @@ from warning.times import as_utc
 
 log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = timedelta(hours=1)
+NAMED_NEAR = 20  # an escalation names every earlier report, or the latest 20 if a town has more
 
 
 @dataclass
@@ -320,13 +322,22 @@ class Service:
         )
 
     def _escalated(self, assessment: Assessment) -> Assessment:
-        """Raise severity where recent reports about the same place complete a pattern."""
-        span = window(self.scorer.rules.severity)
-        if span is None or not assessment.main.country or not assessment.signals:
+        """Raise severity where recent reports about the same place complete a pattern
+        (index look-ups: the signals near the place, then the reports the reason names)."""
+        rules, place = self.scorer.rules.severity, assessment.main
+        if not place.country or not assessment.signals:
             return assessment
-        now = utcnow()
-        recent = self.store.recent_reports(assessment.main.country, now - span)
-        return escalate(assessment, recent, self.scorer.rules.severity, now)
+        now, keys, names = utcnow(), place.near_keys(), list(self.scorer.rules.signals)
+        near = {
+            span: self.store.signals_near(place.country, keys, now - timedelta(seconds=span), names)
+            for span in spans_of(rules)
+        }
+        rule = escalation(assessment, near, rules)
+        if rule is None:
+            return assessment
+        since = now - timedelta(seconds=rule.across)
+        nearby = self.store.reports_near(place.country, keys, since, NAMED_NEAR)
+        return escalated(assessment, rule, nearby)
 
     def deliver_due(self, flush: bool = False) -> tuple[int, int]:
         """Try every delivery that is due (with `flush`, also those waiting only for their

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from warning.gazetteer_data import fold
 from warning.score import Assessment
@@ -24,6 +25,7 @@ SIMILAR = 0.85  # difflib ratio at or above which two keys name the same place
 MIN_KEY = 4  # shorter keys ("Ali", "Bor") match only exactly
 MIN_VOWEL_VARIANT = 5  # letters: "Bor"/"Bar", "Wau"/"Wai" stay apart
 VOWELS = frozenset("aeiouy")
+SAME_PLACE_KEPT = 1 << 16  # key pairs whose answer is kept (a few MB)
 _NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+){0,2}"
 _BEFORE = (
     r"in|at|near|outside|around|from|into|"
@@ -92,8 +94,11 @@ def shared(ours: Iterable[str], theirs: Iterable[str]) -> bool:
     return any(same_place(a, b) for a in ours for b in theirs)
 
 
+@lru_cache(maxsize=SAME_PLACE_KEPT)
 def same_place(a: str, b: str) -> bool:
-    """Whether keys `a` and `b` name one place (see the module's note)."""
+    """Whether keys `a` and `b` name one place (see the module's note). Remembered for the
+    SAME_PLACE_KEPT latest pairs: each report joining an event compares its keys with
+    those of every recent event about its country, mostly the same few towns."""
     if a == b:
         return True
     if min(len(a), len(b)) < MIN_KEY:

@@ -262,6 +262,10 @@ def _weight(in_evidence: bool, cue: str) -> int:
     return 1 + 3 * in_evidence + 3 * (cue == "origin")
 
 
+NO_TOWN = ""  # the town key of a report that names no town
+ANY_TOWN = "*"  # the town key every report is also filed under
+
+
 @dataclass(frozen=True, slots=True)
 class MainPlace:
     """Where a report is about: a country, and its regions and towns named in the evidence."""
@@ -281,6 +285,16 @@ class MainPlace:
         if not self.country or country != self.country:
             return False
         return not towns or not self.towns or bool(towns & set(self.towns))
+
+    def town_keys(self) -> tuple[str, ...]:
+        """The keys a report about this place is filed under for `near` look-ups: each of
+        its towns (NO_TOWN when it names none), and ANY_TOWN."""
+        return (*(self.towns or (NO_TOWN,)), ANY_TOWN)
+
+    def near_keys(self) -> tuple[str, ...]:
+        """The keys of the reports `near` this place, of its country: those of its towns and
+        those naming no town; every report (ANY_TOWN) when it names none itself."""
+        return (*self.towns, NO_TOWN) if self.towns else (ANY_TOWN,)
 
 
 def main_place(places: list[Place]) -> MainPlace:

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import event, false, func, make_url, text, update
+from sqlalchemy import String, event, false, func, literal, make_url, text, union_all, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, and_, create_engine, or_, select
 
-from warning.decide import AlertChange, AlertFacts, ChannelPast, Joining, Recent
+from warning.decide import AlertChange, AlertFacts, ChannelPast, Joining, Nearby
 from warning.dedupe import canonical_url
 from warning.labels import read_labels
 from warning.levels import Severity
@@ -33,6 +33,7 @@ from warning.models import (
     DeliveryStatus,
     Event,
     Report,
+    ReportPlace,
     Silence,
     SourceState,
     User,
@@ -438,6 +439,7 @@ class Store:
             stored.towns = "|".join(assessment.main.towns)
             change = None
             if assessment.signals:
+                session.add_all(_places(stored, assessment))
                 before = _before(session, joining)
                 event = self._join_event(session, stored, joining)
                 change = decide(_facts(session, event, stored, assessment, before))
@@ -535,24 +537,42 @@ class Store:
                 for eid, places, signals in session.exec(query)
             ]  # fmt: skip
 
-    def recent_reports(self, country: str, since: datetime) -> list[Recent]:
-        """Scored reports about `country` since `since` that fired any signal."""
+    def signals_near(
+        self, country: str, keys: tuple[str, ...], since: datetime, signals: list[str]
+    ) -> frozenset[str]:
+        """Which of `signals` a report about `country` filed under one of the town `keys`
+        (MainPlace.near_keys) fired, scored since `since`: one index seek per signal and
+        key, however many such reports there are."""
+        if not signals:
+            return frozenset()
+        near = _near(country, keys, since)
+        query = union_all(
+            *(select(literal(name, String)).where(near.where(ReportPlace.signal == name)
+                                                  .exists()) for name in signals)
+        )  # fmt: skip
         with Session(self.engine) as session:
-            query = (
-                select(Report.id, Report.towns, Report.signals, Report.scored_at)
-                .where(Report.country == country, Report.scored_at >= since, Report.signals != "")
-                .order_by(Report.id)
-            )
-            return [
-                Recent(
-                    rid,
-                    country,
-                    frozenset(filter(None, towns.split("|"))),
-                    frozenset(signals.split(",")),
-                    scored_at,
+            return frozenset(session.execute(query).scalars())
+
+    def reports_near(
+        self, country: str, keys: tuple[str, ...], since: datetime, limit: int
+    ) -> Nearby:
+        """The reports about `country` filed under one of the town `keys`, scored since
+        `since`, oldest first: all of them, or the latest `limit` when one key has more."""
+        found: dict[int, datetime] = {}
+        more = False
+        with Session(self.engine) as session:
+            for key in keys:
+                query = (
+                    _near(country, (key,), since)
+                    .where(ReportPlace.signal == ANY_SIGNAL)
+                    .order_by(ReportPlace.scored_at.desc())
+                    .limit(limit + 1)
                 )
-                for rid, towns, signals, scored_at in session.exec(query)
-            ]
+                rows = session.execute(query.add_columns(ReportPlace.scored_at)).all()
+                more = more or len(rows) > limit
+                found.update((rid, at) for rid, at in rows)
+        latest = sorted(found, key=lambda rid: (found[rid], rid))[-limit:] if more else found
+        return Nearby(tuple(sorted(latest)), more)
 
     def claim_next(
         self, lease: timedelta, now: datetime | None = None, flush: bool = False
@@ -1216,6 +1236,30 @@ def _merge(session: Session, event: Event, other_id: int) -> None:
 def _union(joined: str, more: str, separator: str) -> str:
     items = [i for i in joined.split(separator) + more.split(separator) if i]
     return separator.join(dict.fromkeys(items))
+
+
+ANY_SIGNAL = ""  # the signal key every report that fired is also filed under
+
+
+def _places(report: Report, assessment: Assessment) -> list[ReportPlace]:
+    """`report`'s rows in the report place index (none without a country: escalation looks
+    only within a country)."""
+    if not report.country:
+        return []
+    signals = (*(s.name for s in assessment.signals), ANY_SIGNAL)
+    return [
+        ReportPlace(report_id=report.id, town=town, signal=signal, country=report.country,
+                    scored_at=report.scored_at)
+        for town in dict.fromkeys(assessment.main.town_keys())
+        for signal in dict.fromkeys(signals)
+    ]  # fmt: skip
+
+
+def _near(country: str, keys: tuple[str, ...], since: datetime):  # noqa: ANN202 (a select)
+    """The report ids filed under `country` and one of `keys`, scored since `since`."""
+    return select(ReportPlace.report_id).where(
+        ReportPlace.country == country, ReportPlace.town.in_(keys), ReportPlace.scored_at >= since
+    )
 
 
 _LOCKS = 0x5741524E  # "WARN": the first key of every advisory lock warning takes
