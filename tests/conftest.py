@@ -109,6 +109,18 @@ class HttpCapture:
 
 
 @contextlib.contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[None]:
+    """`server` answering on its own threads until the end of the block, then closed."""
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
 def capture_server() -> Iterator[HttpCapture]:
     """A chat server on 127.0.0.1 recording every POST (path, JSON body), until the end of
     the block."""
@@ -125,14 +137,8 @@ def capture_server() -> Iterator[HttpCapture]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", capture.port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", capture.port), Handler)):
         yield capture
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
@@ -268,15 +274,8 @@ def site_server() -> Iterator[Site]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", served.port), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", served.port), Handler)):
         yield served
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
