@@ -73,3 +73,37 @@ def test_a_store_from_an_older_version_gains_the_new_columns(tmp_path: Path) -> 
     assert {"signals", "country", "towns", "fingerprint", "event_id"} <= columns
     assert {"ix_report_source_ref", "ix_report_event_id"} <= indexes
     assert store.knows("inbox", "nothing-here") is False
+
+
+def test_the_place_index_forgets_what_escalation_will_not_look_back_on(
+    tmp_path: Path,
+    scorer,  # noqa: ANN001
+) -> None:
+    """Each fired report files about 8 rows in `reportplace`; rows older than the longest
+    `across` (and a week) are removed, at most every 10 minutes, the reports kept."""
+    from datetime import timedelta
+
+    from tests.conftest import query
+    from warning.pipeline import FORGET_EVERY, PLACES_KEPT
+
+    service = _service(tmp_path, scorer)
+    _ingest(service, tmp_path, "a.txt", SIEGE)
+    _ingest(service, tmp_path, "b.txt", ELSEWHERE)
+    rows = {
+        rid: n
+        for rid, n in query(
+            tmp_path, "SELECT report_id, count(*) FROM reportplace GROUP BY report_id"
+        )
+    }
+    assert len(rows) == 2 and min(rows.values()) >= 4
+    old, recent = sorted(rows)
+    now = service.clock()
+    query(tmp_path, "UPDATE reportplace SET scored_at = :at WHERE report_id = :rid",
+          at=now - PLACES_KEPT - timedelta(hours=1), rid=old)  # fmt: skip
+    service.clock = lambda: now + FORGET_EVERY / 2  # pruned at the last scoring: not yet again
+    service.score_pending()
+    assert {rid for (rid,) in query(tmp_path, "SELECT report_id FROM reportplace")} == {old, recent}
+    service.clock = lambda: now + FORGET_EVERY * 2
+    service.score_pending()
+    assert {rid for (rid,) in query(tmp_path, "SELECT report_id FROM reportplace")} == {recent}
+    assert len(query(tmp_path, "SELECT id FROM report")) == 2

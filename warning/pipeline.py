@@ -49,6 +49,10 @@ from warning.times import as_utc
 log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = timedelta(hours=1)
 NAMED_NEAR = 20  # an escalation names every earlier report, or the latest 20 if a town has more
+# The report place index keeps what escalation may look back on: the longest `across` of
+# the rules, and at least a week (a reload may lengthen it); pruned every 10 minutes.
+PLACES_KEPT = timedelta(days=7)
+FORGET_EVERY = timedelta(minutes=10)
 
 
 @dataclass
@@ -129,6 +133,7 @@ class Service:
         self.outbox = self._outbox()
         self.hosts = HostSlots(settings.polling.per_host)
         self.instance = instance_name()
+        self.forgotten: datetime | None = None  # when the place index was last pruned
         store.release_claims(self.instance)  # held by this instance before it restarted
 
     def reload(self, settings: Settings, scorer: Scorer) -> None:
@@ -265,7 +270,24 @@ class Service:
             fired = [(r, a) for r, a in scored if a.signals]
             for country, run in groupby(fired, key=lambda pair: pair[1].main.country):
                 alerts += self._record_run(country, list(run), decide)
+        self._forget_places()
         return alerts
+
+    def _forget_places(self) -> None:
+        """Every FORGET_EVERY, drop the place index rows escalation will not look back on:
+        without it the index grows by about 8 rows for each report that fires, for ever."""
+        now = self.clock()
+        if self.forgotten is not None and now - self.forgotten < FORGET_EVERY:
+            return
+        self.forgotten = now
+        kept = max(
+            [PLACES_KEPT, *(timedelta(seconds=s) for s in spans_of(self.scorer.rules.severity))]
+        )
+        removed = self.store.forget_places(now - kept)
+        if removed:
+            log.info(
+                "place index: %d rows of reports scored before %s removed", removed, now - kept
+            )
 
     def _assessed(self, batch: list[Report]) -> list[Assessment]:
         """Each report's assessment. When scoring them together fails, each is scored alone;

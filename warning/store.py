@@ -12,7 +12,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import String, event, false, func, literal, make_url, text, union_all, update
+from sqlalchemy import (
+    String,
+    delete,
+    event,
+    false,
+    func,
+    literal,
+    make_url,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import aliased
@@ -552,6 +563,14 @@ class Store:
         )  # fmt: skip
         with Session(self.engine) as session:
             return frozenset(session.execute(query).scalars())
+
+    def forget_places(self, before: datetime) -> int:
+        """Remove the report place index rows of reports scored before `before` (escalation
+        looks back no further); returns how many. The reports themselves stay."""
+        with Session(self.engine) as session:
+            removed = session.execute(delete(ReportPlace).where(ReportPlace.scored_at < before))
+            session.commit()
+            return removed.rowcount
 
     def reports_near(
         self, country: str, keys: tuple[str, ...], since: datetime, limit: int
