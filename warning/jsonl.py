@@ -71,23 +71,20 @@ def read_line(raw: bytes, where: str) -> Line:
 
 
 def _scored(scorer: Scorer, lines: list[Line]) -> list[dict[str, Any]]:
-    """The result of each line; when scoring several fails, each is scored alone, so that a
-    scorer bug costs only the line it is in."""
-    texts = [line.text for line in lines if not line.error]
-    try:
-        assessments = iter(list(scorer.score_many(texts)))
-    except Exception as exc:  # a scorer bug costs its line, never the rest
-        if len(texts) > 1:
-            return [result for line in lines for result in _scored(scorer, [line])]
-        failed = f"scoring failed: {type(exc).__name__}: {exc}"
-        return [{"id": line.ident, "error": f"{line.where}: {failed}"} for line in lines]
-    return [
-        {"id": line.ident, "error": line.error} if line.error else _result(line, next(assessments))
-        for line in lines
-    ]
+    """The result of each line; a scorer bug costs only the line it is in."""
+    found = iter(scorer.score_apart([line.text for line in lines if not line.error]))
+    return [_error(line.ident, line.error) if line.error else _result(line, next(found))
+            for line in lines]  # fmt: skip
 
 
-def _result(line: Line, assessment: Assessment) -> dict[str, Any]:
+def _error(ident: Any, error: str) -> dict[str, Any]:
+    return {"id": ident, "error": error}
+
+
+def _result(line: Line, assessment: Assessment | Exception) -> dict[str, Any]:
+    if isinstance(assessment, Exception):
+        failed = f"scoring failed: {type(assessment).__name__}: {assessment}"
+        return _error(line.ident, f"{line.where}: {failed}")
     result = {"id": line.ident, **assessment.to_json()}
     if line.title is not None:
         result["title"] = line.title

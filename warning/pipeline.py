@@ -28,6 +28,7 @@ from warning.decide import (
     escalation,
     plan_alert,
     spans_of,
+    window,
 )
 from warning.dedupe import fingerprint
 from warning.events import EventFinder
@@ -280,9 +281,7 @@ class Service:
         if self.forgotten is not None and now - self.forgotten < FORGET_EVERY:
             return
         self.forgotten = now
-        kept = max(
-            [PLACES_KEPT, *(timedelta(seconds=s) for s in spans_of(self.scorer.rules.severity))]
-        )
+        kept = max(PLACES_KEPT, window(self.scorer.rules.severity) or PLACES_KEPT)
         removed = self.store.forget_places(now - kept)
         if removed:
             log.info(
@@ -294,14 +293,13 @@ class Service:
         one that fails alone (a bug) is recorded as scored with no signal, logged with its
         traceback and counted: it must not hold back the reports scored with it, at every
         try, nor be tried for ever."""
-        try:
-            return list(self.scorer.score_many([r.text for r in batch]))
-        except Exception as exc:
-            if len(batch) > 1:
-                return [assessment for r in batch for assessment in self._assessed([r])]
-            log.exception("report %s: scoring failed; recorded with no signal", batch[0].id)
-            metrics.SCORING_FAILURES.inc()
-            return [unscorable(exc)]
+        found = self.scorer.score_apart([r.text for r in batch])
+        for report, failure in zip(batch, found, strict=True):
+            if isinstance(failure, Exception):
+                log.error("report %s: scoring failed; recorded with no signal", report.id,
+                          exc_info=failure)  # fmt: skip
+                metrics.SCORING_FAILURES.inc()
+        return [unscorable(a) if isinstance(a, Exception) else a for a in found]
 
     def _record_run(
         self,

@@ -202,6 +202,17 @@ class Scorer:
             )
             yield from map(self._assess, readings, votes)
 
+    def score_apart(self, texts: Sequence[str]) -> list[Assessment | Exception]:
+        """Each text's assessment, as `score_many` gives it; where scoring fails (a bug),
+        the exception that text raises scored alone: one bad text costs only itself, not
+        the texts scored with it."""
+        try:
+            return list(self.score_many(texts))
+        except Exception as exc:
+            if len(texts) == 1:
+                return [exc]
+            return [found for text in texts for found in self.score_apart([text])]
+
     def _read_many(self, texts: Sequence[str]) -> list[_Reading]:
         """Each text split, its language found (py3langid once for the batch), its rules
         matched."""
