@@ -423,7 +423,7 @@ def test_trends_count_alerts_per_day_and_country(desk: Desk) -> None:
 
 def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) -> None:
     _chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
@@ -438,23 +438,27 @@ def test_the_desk_in_chromium_with_javascript_off(desk: Desk, tmp_path: Path) ->
             page.fill("input[name=password]", PASSWORDS["amina"])
             page.click("button[type=submit]")
             page.wait_for_url(desk.url + "/")
-            assert page.locator("tbody tr").count() == 3
+            expect(page.locator("tbody tr")).to_have_count(3)
             page.screenshot(path=str(tmp_path / "log.png"), full_page=True)
             page.click("header >> text=Trends")
+            page.wait_for_url(desk.url + "/trends")
             assert page.locator("svg rect[class^=bar-]").count() >= 3
-            assert page.locator("path.land.n1").count() == 3
+            expect(page.locator("path.land.n1")).to_have_count(3)
             page.screenshot(path=str(tmp_path / "trends.png"), full_page=True)
             page.click("header >> text=Alert log")
+            page.wait_for_url(desk.url + "/")
             page.select_option("select[name=severity]", "critical")
             page.click("text=Filter")
-            assert page.locator("tbody tr").count() == 1
+            page.wait_for_url(re.compile(r"\?severity=critical&"))  # the filtered page, loaded
+            expect(page.locator("tbody tr")).to_have_count(1)
             page.click("td.title a")
+            page.wait_for_url(re.compile(r"/alerts/\d+$"))
             assert page.locator(".report mark").count() >= 3
             title = page.locator(".report mark").first.get_attribute("title")
             assert title and "(" in title  # rule (signal) on hover
             page.screenshot(path=str(tmp_path / "alert.png"), full_page=False)
             page.click("text=Acknowledge")
-            assert "acknowledged by amina" in page.locator("p.muted").first.inner_text()
+            expect(page.locator("p.muted").first).to_contain_text("acknowledged by amina")
         finally:
             browser.close()
     _keep_screenshots(tmp_path, ("log.png", "trends.png", "alert.png"))
@@ -476,7 +480,7 @@ def test_the_seed_acknowledged_and_judged_in_chromium(
     acknowledged, siege judged a true positive and armed escalation a false positive; both
     in its history on the page and in `warning alerts show ID`."""
     _chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     examples = sorted(EXAMPLES.glob("*.txt"))
     with (
@@ -496,8 +500,10 @@ def test_the_seed_acknowledged_and_judged_in_chromium(
             page.screenshot(path=str(tmp_path / "seed-log.png"), full_page=True)
             page.fill("input[name=country]", "SY")
             page.click("text=Filter")
-            assert page.locator("tbody tr").count() == 1
+            page.wait_for_url(re.compile(r"&country=SY&"))  # the filtered page, loaded
+            expect(page.locator("tbody tr")).to_have_count(1)
             page.click("td.title a")
+            page.wait_for_url(re.compile(r"/alerts/\d+$"))
             alert_id = int(page.url.rsplit("/", 1)[1])
             besieged = page.locator(".report mark", has_text="besieged")
             assert besieged.count() >= 1, "the besieged sentence is not highlighted"
@@ -505,10 +511,10 @@ def test_the_seed_acknowledged_and_judged_in_chromium(
             page.click("text=Acknowledge")
             page.click("button[aria-label='True positive: siege']")
             page.click("button[aria-label='False positive: armed escalation']")
-            history = page.locator("h2:has-text('History') + table").inner_text()
-            assert "siege: true positive" in history
-            assert "armed_escalation: false positive" in history
-            assert "acked" in history
+            history = page.locator("h2:has-text('History') + table")
+            expect(history).to_contain_text("armed_escalation: false positive")
+            assert "siege: true positive" in history.inner_text()
+            assert "acked" in history.inner_text()
             page.screenshot(path=str(tmp_path / "seed-alert.png"), full_page=True)
         finally:
             browser.close()
