@@ -19,8 +19,11 @@
    scored and when all are.
 3. Then the scored_at times say the rate over the first and the last 1,000 (--span)
    reports scored: 1,000 / seconds between the 1st and 1,000th, and between the
-   (N-999)th and Nth.
-Prints both rates and both RSS readings side by side with their ratios, then one JSON line.
+   (N-999)th and Nth; also over the second 1,000 (the first 1,000 are scored while the
+   process warms up: its caches are empty and the empty store's first reports each open
+   an event and an alert) and over each 10,000.
+Prints the rates and both RSS readings side by side with their ratios, the rate and the
+RSS at each 10,000, then one JSON line.
 Run: python bench/flat_bench.py [--reports 100000] [--postgres URL]
 """
 
@@ -36,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -160,9 +163,12 @@ class Run:
     alerts: int = 0
     seconds: float = 0.0
     rate_first: float = 0.0
+    rate_second: float = 0.0  # the second --span reports: the first after warm-up
     rate_last: float = 0.0
     rss_early_mb: float = 0.0
     rss_end_mb: float = 0.0
+    rates_by_step: list[float] = field(default_factory=list)  # reports/s in each --early
+    rss_by_step: list[float] = field(default_factory=list)  # MB at each --early scored
 
 
 def config(folder: Path, url: str, port: int, window: float) -> Path:
@@ -190,8 +196,9 @@ def watch(daemon: subprocess.Popen, store: Store, run: Run, early: int, budget: 
             run.rss_early_mb = rss_mb(daemon.pid)
         if scored // early > shown:
             shown = scored // early
+            run.rss_by_step.append(round(rss_mb(daemon.pid), 1))
             print(f"  {scored:,} scored, {time.monotonic() - started:.0f} s, "
-                  f"RSS {rss_mb(daemon.pid):.1f} MB", flush=True)  # fmt: skip
+                  f"RSS {run.rss_by_step[-1]:.1f} MB", flush=True)  # fmt: skip
         if scored >= run.reports or time.monotonic() - started > budget:
             run.reports = min(run.reports, scored)
             run.rss_end_mb = rss_mb(daemon.pid)
@@ -202,8 +209,9 @@ def watch(daemon: subprocess.Popen, store: Store, run: Run, early: int, budget: 
         time.sleep(0.5)
 
 
-def rates(store: Store, run: Run, span: int) -> None:
-    """Reports/s over the first and the last `span` reports scored (their scored_at)."""
+def rates(store: Store, run: Run, span: int, step: int) -> None:
+    """Reports/s over the first, the second and the last `span` reports scored (their
+    scored_at), and over each `step` reports."""
     with store.engine.connect() as connection:
         times = [
             row[0] if isinstance(row[0], datetime) else datetime.fromisoformat(row[0])
@@ -214,12 +222,22 @@ def rates(store: Store, run: Run, span: int) -> None:
                 )  # fmt: skip
             )
         ]
-    first = (times[span - 1] - times[0]).total_seconds()
-    last = (times[-1] - times[-span]).total_seconds()
-    run.rate_first, run.rate_last = (span - 1) / first, (span - 1) / last
+    run.rate_first = _rate(times, 0, span)
+    run.rate_second = _rate(times, span, 2 * span)
+    run.rate_last = _rate(times, len(times) - span, len(times))
+    run.rates_by_step = [
+        round(_rate(times, max(0, start - 1), start + step), 1)
+        for start in range(0, len(times) - step + 1, step)
+    ]
     run.fired = scalar(store, "SELECT count(*) FROM report WHERE signals != ''")
     run.events = scalar(store, "SELECT count(*) FROM event")
     run.alerts = scalar(store, "SELECT count(*) FROM alert")
+
+
+def _rate(times: list[datetime], start: int, end: int) -> float:
+    """Reports/s from the `start`th scored report to the (end - 1)th: (end - start - 1)
+    reports scored between the two."""
+    return (end - start - 1) / (times[end - 1] - times[start]).total_seconds()
 
 
 def measure(folder: Path, url: str, args: argparse.Namespace) -> Run:
@@ -240,7 +258,7 @@ def measure(folder: Path, url: str, args: argparse.Namespace) -> Run:
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=60)
-    rates(store, run, args.span)
+    rates(store, run, args.span, args.early)
     store.close()
     return run
 
@@ -251,8 +269,12 @@ def show(run: Run, args: argparse.Namespace) -> None:
     print(f"{'':24}{'first':>10}{'last':>10}{'last/first':>12}")
     print(f"{f'reports/s ({args.span:,})':24}{run.rate_first:>10.1f}{run.rate_last:>10.1f}"
           f"{run.rate_last / run.rate_first:>12.2f}")  # fmt: skip
+    print(f"{f'  second {args.span:,}':24}{run.rate_second:>10.1f}{run.rate_last:>10.1f}"
+          f"{run.rate_last / run.rate_second:>12.2f}")  # fmt: skip
     print(f"{f'RSS MB ({args.early:,}, all)':24}{run.rss_early_mb:>10.1f}{run.rss_end_mb:>10.1f}"
           f"{run.rss_end_mb / run.rss_early_mb:>12.2f}")  # fmt: skip
+    print(f"reports/s by {args.early:,}: {run.rates_by_step}")
+    print(f"RSS MB at each {args.early:,}: {run.rss_by_step}")
     print(json.dumps(asdict(run)))
 
 

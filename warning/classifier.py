@@ -92,32 +92,51 @@ class SignalClassifier:
             for sentences, _ in reports
         ]
         texts = [reports[r][0][i] for r, rows in enumerate(readable) for i in rows]
-        probabilities = self.probabilities(texts) if texts else np.zeros((0, len(self.signals)))
-        results, first = [], 0
-        for (_, factors), rows in zip(reports, readable, strict=True):
-            own = probabilities[first : first + len(rows)]
+        if not texts:
+            return [dict.fromkeys(self.signals, NO_VOTE) for _ in reports]
+        probabilities = self.probabilities(texts)
+        self._weaken(probabilities, readable, [factors for _, factors in reports])
+        return self._best(probabilities, readable)
+
+    def _weaken(
+        self, probabilities: np.ndarray, readable: list[list[int]], factors: list[Factors]
+    ) -> None:
+        """Multiply each weakened sentence's probabilities by its factors (in place)."""
+        first = 0
+        for rows, weakened in zip(readable, factors, strict=True):
+            for sentence, by_signal in weakened.items():
+                if sentence not in rows:
+                    continue
+                row = first + rows.index(sentence)
+                for signal, factor in by_signal.items():
+                    if signal in self.signals:
+                        probabilities[row, self.signals.index(signal)] *= factor
             first += len(rows)
-            results.append(self._best(own, rows, factors))
-        return results
 
     def _best(
-        self, probabilities: np.ndarray, readable: list[int], factors: Factors
-    ) -> dict[str, SentenceVote]:
-        if not readable:
-            return dict.fromkeys(self.signals, NO_VOTE)
-        for row, sentence in enumerate(readable):
-            for signal, factor in factors.get(sentence, {}).items():
-                if signal in self.signals:
-                    probabilities[row, self.signals.index(signal)] *= factor
-        best = probabilities.argmax(axis=0)
-        return {
-            signal: _vote(float(probabilities[best[i], i]), readable[best[i]])
-            for i, signal in enumerate(self.signals)
-        }
-
-
-def _vote(probability: float, sentence: int) -> SentenceVote:
-    return SentenceVote(round(probability, 4), sentence if probability >= 0.5 else -1)
+        self, probabilities: np.ndarray, readable: list[list[int]]
+    ) -> list[dict[str, SentenceVote]]:
+        """Per report, each signal's highest probability over its readable sentences (the
+        rows of `probabilities`, report after report) and the first sentence that has it;
+        found for the whole batch at once (per report, numpy's set-up cost more)."""
+        counts = np.array([len(rows) for rows in readable])
+        read = np.flatnonzero(counts)
+        starts = (np.cumsum(counts) - counts)[read]
+        highest = np.maximum.reduceat(probabilities, starts, axis=0)
+        within = np.arange(len(probabilities)) - np.repeat(starts, counts[read])
+        at_highest = probabilities == np.repeat(highest, counts[read], axis=0)
+        where = np.where(at_highest, within[:, None], len(probabilities))
+        first = np.minimum.reduceat(where, starts, axis=0)
+        results = [dict.fromkeys(self.signals, NO_VOTE) for _ in readable]
+        for report, values, rows_at in zip(
+            read.tolist(), highest.tolist(), first.tolist(), strict=True
+        ):
+            rows = readable[report]
+            results[report] = {
+                signal: SentenceVote(round(p, 4), rows[row] if p >= 0.5 else -1)
+                for signal, p, row in zip(self.signals, values, rows_at, strict=True)
+            }
+        return results
 
 
 @dataclass(frozen=True, slots=True)
