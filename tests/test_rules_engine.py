@@ -513,3 +513,18 @@ def test_a_word_of_marks_alone_is_kept_as_written(
     raised IndexError on it, failing the daemon's whole scoring batch (bench/fuzz.py)."""
     assert alone in tokenize(text, split_sentences(text)).words
     assert [s.name for s in scorer.score(text).signals] == fired
+
+
+def test_the_word_memo_holds_no_numbers_and_shares_entries(tmp_path: Path) -> None:
+    """Numbers are found as terms but not remembered (each report's own reference or date
+    would only fill the memo, up to the size limit, for ever); words that may start the
+    same terms share one entry (a number-led phrase's index costs about a kilobyte)."""
+    rules = pack_with(tmp_path, "    any: ['{number} families fled', fleeing]")
+    for number in range(1000, 1300):
+        text = f"Report {number}: {number} families fled, fleeing."
+        found = find_terms(rules, tokenize(text, split_sentences(text)))
+        assert sorted(len(spans) for spans in found[0].values()) == [1, 1], text
+    assert not any(word[:1].isdecimal() for word in rules.starts_cache)
+    assert {"report", "families", "fled", "fleeing"} <= set(rules.starts_cache)
+    assert len(rules.starts_by_terms) < 10  # not one a number
+    assert rules.starts_cache["report"] is rules.starts_cache["families"]  # start no term

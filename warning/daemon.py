@@ -49,7 +49,7 @@ def source_job(service: Service, name: str, scheduler: BackgroundScheduler) -> N
 def pending_job(service: Service) -> None:
     """Score what arrived without a poll (POSTed reports)."""
     try:
-        service.score_pending()
+        service.score_pending(keep=False)
     except Exception:
         log.exception("scoring run failed")
 

@@ -161,6 +161,8 @@ class RuleSet:
     language: str = "en"
     # word -> (one-word terms, phrases) starting with it: the matcher's memo
     starts_cache: dict[str, tuple] = field(default_factory=dict)
+    # the terms a word may start (ids, in order) -> that memo's entry, shared by such words
+    starts_by_terms: dict[tuple[int, ...], tuple] = field(default_factory=dict)
     _ids: dict[str, int] = field(default_factory=dict)
     _regex_set: RegexSet | None = None
 
@@ -185,6 +187,7 @@ class RuleSet:
                 self.terms.append(words)
                 self._index(self._ids[key], words[0])
             self.starts_cache.clear()
+            self.starts_by_terms.clear()
         return self._ids[key]
 
     def _known_id(self, term: str) -> int:
