@@ -277,12 +277,11 @@ class Scorer:
             if not own and not vote.probability:  # nothing for it: score 0 (threshold > 0)
                 scores.append(_nothing(name))
                 continue
-            rule_score = _rule_score(own)
+            rule_score = _rule_score(own) if own else 0.0
             weight = self.classifier_weights.get(name, self.classifier_weight)
             score = combined(rule_score, weight, vote.probability)
-            scores.append(
-                SignalScore(name, round(score, 4), round(rule_score, 4), vote.probability)
-            )
+            shown = round(rule_score, 4) if own else 0.0
+            scores.append(SignalScore(name, round(score, 4), shown, vote.probability))
             if score >= self.threshold:
                 sentences = reading.sentences
                 quote = sentences[vote.sentence].text if vote.sentence >= 0 else ""
