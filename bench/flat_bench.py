@@ -20,8 +20,7 @@
 3. Then the scored_at times say the rate over the first and the last 1,000 (--span)
    reports scored: 1,000 / seconds between the 1st and 1,000th, and between the
    (N-999)th and Nth; also over the second 1,000 (the first 1,000 are scored while the
-   process warms up: its caches are empty and the empty store's first reports each open
-   an event and an alert) and over each 10,000.
+   process's caches fill and the store is empty) and over each 10,000.
 Prints the rates and both RSS readings side by side with their ratios, the rate and the
 RSS at each 10,000, then one JSON line.
 Run: python bench/flat_bench.py [--reports 100000] [--postgres URL]
@@ -163,7 +162,7 @@ class Run:
     alerts: int = 0
     seconds: float = 0.0
     rate_first: float = 0.0
-    rate_second: float = 0.0  # the second --span reports: the first after warm-up
+    rate_second: float = 0.0  # over the second --span reports
     rate_last: float = 0.0
     rss_early_mb: float = 0.0
     rss_end_mb: float = 0.0

@@ -121,10 +121,10 @@ class SignalClassifier:
         found for the whole batch at once (per report, numpy's set-up cost more)."""
         counts = np.array([len(rows) for rows in readable])
         read = np.flatnonzero(counts)
-        starts = (np.cumsum(counts) - counts)[read]
+        starts, sizes = (np.cumsum(counts) - counts)[read], counts[read]
         highest = np.maximum.reduceat(probabilities, starts, axis=0)
-        within = np.arange(len(probabilities)) - np.repeat(starts, counts[read])
-        at_highest = probabilities == np.repeat(highest, counts[read], axis=0)
+        within = np.arange(len(probabilities)) - np.repeat(starts, sizes)
+        at_highest = probabilities == np.repeat(highest, sizes, axis=0)
         where = np.where(at_highest, within[:, None], len(probabilities))
         first = np.minimum.reduceat(where, starts, axis=0)
         results = [dict.fromkeys(self.signals, NO_VOTE) for _ in readable]

@@ -273,7 +273,8 @@ class Service:
             fired = [(r, a) for r, a in scored if a.signals]
             for country, run in groupby(fired, key=lambda pair: pair[1].main.country):
                 raised = self._record_run(country, list(run), decide)
-                alerts += raised if keep else []
+                if keep:
+                    alerts += raised
         self._forget_places()
         return alerts
 
